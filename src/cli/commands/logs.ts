@@ -1,0 +1,44 @@
+import { UsageError } from "../../errors/index.js";
+import { openLocalStore } from "../../pipeline/index.js";
+import { dataDirFor } from "./load.js";
+
+export async function logsCommand(
+  runRef: string,
+  jobKey: string | undefined,
+  flags: { json?: boolean; timestamps?: boolean; dataDir?: string },
+): Promise<void> {
+  const store = await openLocalStore(dataDirFor(flags.dataDir));
+  try {
+    const run = await store.getRun(runRef);
+    if (!run) throw new UsageError(`no run "${runRef}"`, { hint: "`slipway runs` lists the runs" });
+    const jobs = await store.listJobs(run.id);
+    if (jobKey !== undefined && !jobs.some((j) => j.key === jobKey)) {
+      throw new UsageError(`run #${run.number} has no job "${jobKey}"`, {
+        hint: `jobs: ${jobs.map((j) => j.key).join(", ")}`,
+      });
+    }
+    const lines = await store.readLogs({ runId: run.id, ...(jobKey !== undefined ? { jobKey } : {}) });
+    const steps = await store.listSteps(run.id, jobKey);
+    const stepName = new Map(steps.map((s) => [`${s.jobKey}\u0000${s.index}`, s.name]));
+    let current = "";
+    for (const line of lines) {
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(line)}\n`);
+        continue;
+      }
+      const header = `${line.jobKey}\u0000${line.stepIndex}\u0000${line.attempt}`;
+      if (header !== current) {
+        current = header;
+        const name = stepName.get(`${line.jobKey}\u0000${line.stepIndex}`) ?? `step ${line.stepIndex + 1}`;
+        process.stdout.write(
+          `── ${line.jobKey} › ${name}${line.attempt > 1 ? ` (attempt ${line.attempt})` : ""}\n`,
+        );
+      }
+      const time = flags.timestamps ? `${new Date(line.at).toISOString()} ` : "";
+      const text = line.stream === "system" ? `[slipway] ${line.text}` : line.text;
+      process.stdout.write(`${time}${text}\n`);
+    }
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,68 @@
+import { runLocally } from "../../pipeline/index.js";
+import type { RunObserver } from "../../pipeline/index.js";
+import { exitCodeForRun, EXIT } from "../exit-codes.js";
+import { JsonRenderer } from "../render/json.js";
+import { LiveRenderer } from "../render/live.js";
+import { PlainRenderer } from "../render/plain.js";
+import { loadProjectPipeline } from "./load.js";
+import path from "node:path";
+
+export interface RunFlags {
+  file?: string;
+  json?: boolean;
+  plain?: boolean;
+  concurrency?: number;
+  secretFile?: string;
+  cache: boolean;
+  inPlace?: boolean;
+  dataDir?: string;
+}
+
+export async function runCommand(jobs: string[], flags: RunFlags): Promise<void> {
+  const { pipeline, projectDir } = await loadProjectPipeline(flags.file);
+  const observer = chooseRenderer(flags);
+
+  // First Ctrl-C or SIGTERM: stop the steps gracefully and record the run as cancelled.
+  // A second Ctrl-C: leave at once.
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      process.stderr.write("\ncancelling: stopping running steps (Ctrl-C again to quit now)\n");
+      controller.abort();
+    } else {
+      process.exit(EXIT.cancelled);
+    }
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    const result = await runLocally({
+      pipeline,
+      projectDir,
+      ...(flags.dataDir ? { dataDir: path.resolve(flags.dataDir) } : {}),
+      jobs,
+      ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
+      useCache: flags.cache,
+      inPlace: flags.inPlace ?? false,
+      ...(flags.secretFile ? { secretFile: flags.secretFile } : {}),
+      observers: [observer],
+      signal: controller.signal,
+    });
+    if (result.status !== "success" && !flags.json && !flags.inPlace) {
+      process.stderr.write(`workspace kept for inspection: ${result.run.workspace}\n`);
+    }
+    process.exitCode = exitCodeForRun(result.status);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+function chooseRenderer(flags: RunFlags): RunObserver {
+  if (flags.json) return new JsonRenderer(process.stdout);
+  const ci = process.env.CI !== undefined && process.env.CI !== "" && process.env.CI !== "false";
+  if (!flags.plain && !ci && process.stdout.isTTY) return new LiveRenderer(process.stdout);
+  return new PlainRenderer(process.stdout, Boolean(process.stdout.isTTY) && !process.env.NO_COLOR);
+}

@@ -1,0 +1,5 @@
+export type { Executor, StepCommand, StepOutcome } from "./executor.js";
+export { ProcessExecutor } from "./process-executor.js";
+export type { ProcessExecutorOptions } from "./process-executor.js";
+export { LineSplitter } from "./line-splitter.js";
+export { directCommand, resolveInvocation } from "./shell.js";

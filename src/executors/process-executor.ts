@@ -1,0 +1,100 @@
+import { spawn } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+import type { Executor, StepCommand, StepOutcome } from "./executor.js";
+import { resolveInvocation } from "./shell.js";
+
+export interface ProcessExecutorOptions {
+  /** Time between SIGTERM and SIGKILL when a step is cancelled or times out. Default 5000 ms. */
+  killGraceMs?: number;
+}
+
+/**
+ * Runs each step as a local process in its own process group, so that a timeout or Ctrl-C can
+ * stop everything the step started (a test runner's workers, a dev server), not only the shell.
+ */
+export class ProcessExecutor implements Executor {
+  readonly name = "process";
+  private readonly killGraceMs: number;
+
+  constructor(options: ProcessExecutorOptions = {}) {
+    this.killGraceMs = options.killGraceMs ?? 5000;
+  }
+
+  async run(command: StepCommand): Promise<StepOutcome> {
+    const invocation = resolveInvocation(command.shell, command.script, command.scriptFile);
+    if (invocation.writeScript) await writeFile(command.scriptFile, command.script, { mode: 0o700 });
+    if (command.signal.aborted) return outcome({ cancelled: true });
+
+    return new Promise<StepOutcome>((resolve) => {
+      let timedOut = false;
+      let cancelled = false;
+      let killTimer: NodeJS.Timeout | undefined;
+      let timeoutTimer: NodeJS.Timeout | undefined;
+
+      const child = spawn(invocation.file, invocation.args, {
+        cwd: command.cwd,
+        env: command.env,
+        stdio: ["ignore", "pipe", "pipe"],
+        // A new process group (and session): killing -pid reaches every descendant.
+        detached: true,
+      });
+
+      const stop = () => {
+        if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+        killGroup(child.pid, "SIGTERM");
+        killTimer ??= setTimeout(() => {
+          if (child.pid !== undefined) killGroup(child.pid, "SIGKILL");
+        }, this.killGraceMs);
+      };
+      const onAbort = () => {
+        cancelled = true;
+        stop();
+      };
+      command.signal.addEventListener("abort", onAbort, { once: true });
+      if (command.timeoutMs !== undefined) {
+        timeoutTimer = setTimeout(() => {
+          timedOut = true;
+          stop();
+        }, command.timeoutMs);
+      }
+
+      child.stdout.on("data", (chunk: Buffer) => command.onOutput("stdout", chunk));
+      child.stderr.on("data", (chunk: Buffer) => command.onOutput("stderr", chunk));
+
+      let settled = false;
+      const finish = (result: StepOutcome) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timeoutTimer);
+        clearTimeout(killTimer);
+        command.signal.removeEventListener("abort", onAbort);
+        resolve(result);
+      };
+      child.on("error", (error) => finish(outcome({ startError: error.message })));
+      // 'close' waits for stdout and stderr to end, so no output is lost after the exit.
+      child.on("close", (code, signal) => {
+        // A step that exits but leaves background processes behind must not keep them running.
+        if (child.pid !== undefined) killGroup(child.pid, "SIGKILL");
+        finish(outcome({ exitCode: code ?? undefined, signal: signal ?? undefined, timedOut, cancelled }));
+      });
+    });
+  }
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group is already gone.
+  }
+}
+
+function outcome(partial: Partial<StepOutcome>): StepOutcome {
+  return {
+    exitCode: partial.exitCode,
+    signal: partial.signal,
+    timedOut: partial.timedOut ?? false,
+    cancelled: partial.cancelled ?? false,
+    startError: partial.startError,
+  };
+}

@@ -1,0 +1,148 @@
+import { createHash } from "node:crypto";
+import { copyFile, cp, mkdir, readFile, rename, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import { glob } from "tinyglobby";
+import type { CacheEntry, Store } from "../store/index.js";
+import type { CacheSpec } from "./ir.js";
+
+/** Bump when the key's ingredients change, so old entries can never match by accident. */
+const KEY_VERSION = "slipway-cache-v1";
+
+export interface CacheKeyInput {
+  /** What the key is for: `job:<id>` or `step:<job>:<index>`. */
+  scope: string;
+  spec: CacheSpec;
+  /** The extra key text, interpolated. */
+  extraKey: string | undefined;
+  /** The commands (templates as written, so a change to any of them misses). */
+  commands: readonly string[];
+  env: Readonly<Record<string, string>>;
+  matrix: unknown;
+  /** Result hashes of the jobs this one needs: a changed upstream output misses. */
+  upstream: readonly string[];
+}
+
+/**
+ * Content-addressed cache for jobs and steps ("status vs process": before doing the work, ask
+ * whether this exact work was already done). Entries live under `<dataDir>/cache/<key>/`,
+ * their metadata in the store.
+ */
+export class Cache {
+  constructor(
+    private readonly dir: string,
+    private readonly store: Store,
+  ) {}
+
+  async key(workspace: string, input: CacheKeyInput): Promise<string> {
+    const files = (await glob(input.spec.inputs, { cwd: workspace, dot: true, onlyFiles: true })).sort();
+    const fileHashes = await Promise.all(
+      files.map(async (file) => `${file}\u0000${sha256(await readFile(path.join(workspace, file)))}`),
+    );
+    const envLines = Object.keys(input.env)
+      .sort()
+      .map((k) => `${k}=${input.env[k]}`);
+    return sha256(
+      JSON.stringify([
+        KEY_VERSION,
+        input.scope,
+        input.extraKey ?? "",
+        input.commands,
+        envLines,
+        input.matrix ?? null,
+        input.upstream,
+        input.spec.outputs,
+        fileHashes,
+      ]),
+    );
+  }
+
+  async lookup(key: string): Promise<CacheEntry | undefined> {
+    const entry = await this.store.getCacheEntry(key);
+    if (!entry) return undefined;
+    // An entry whose files were deleted by hand is a miss, not an error.
+    const present = await stat(entry.path).then(
+      () => true,
+      () => false,
+    );
+    return present ? entry : undefined;
+  }
+
+  /** Copies the saved outputs back into the workspace. Returns how many paths were restored. */
+  async restore(entry: CacheEntry, spec: CacheSpec, workspace: string): Promise<number> {
+    let restored = 0;
+    for (const output of spec.outputs) {
+      const saved = path.join(entry.path, "files", output);
+      if (!(await exists(saved))) continue;
+      // Merged into what is there, file by file, not replacing it: matrix siblings may share an
+      // output directory and restore into it at the same time.
+      await copyTree(saved, path.join(workspace, output));
+      restored++;
+    }
+    return restored;
+  }
+
+  /** Saves the outputs after a successful run. Written to a temporary directory first, so a crash never leaves half an entry. */
+  async save(
+    key: string,
+    jobId: string,
+    spec: CacheSpec,
+    workspace: string,
+    outputs: Record<string, string>,
+  ): Promise<void> {
+    const final = path.join(this.dir, key);
+    const temporary = `${final}.tmp-${process.pid}-${Date.now()}`;
+    let size = 0;
+    await mkdir(path.join(temporary, "files"), { recursive: true });
+    for (const output of spec.outputs) {
+      const source = path.join(workspace, output);
+      if (!(await exists(source))) continue;
+      const target = path.join(temporary, "files", output);
+      await mkdir(path.dirname(target), { recursive: true });
+      await cp(source, target, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+      size += await sizeOf(target);
+    }
+    await rm(final, { recursive: true, force: true });
+    await rename(temporary, final);
+    await this.store.putCacheEntry({
+      key,
+      jobId,
+      path: final,
+      outputs,
+      createdAt: Date.now(),
+      sizeBytes: size,
+    });
+  }
+}
+
+export function sha256(data: string | Buffer): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+async function exists(p: string): Promise<boolean> {
+  return stat(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function copyTree(source: string, target: string): Promise<void> {
+  const s = await stat(source);
+  if (!s.isDirectory()) {
+    await mkdir(path.dirname(target), { recursive: true });
+    await copyFile(source, target);
+    return;
+  }
+  const files = await glob("**/*", { cwd: source, dot: true, onlyFiles: true });
+  for (const file of files) {
+    await mkdir(path.dirname(path.join(target, file)), { recursive: true });
+    await copyFile(path.join(source, file), path.join(target, file));
+  }
+}
+
+async function sizeOf(p: string): Promise<number> {
+  const s = await stat(p);
+  if (!s.isDirectory()) return s.size;
+  const files = await glob("**/*", { cwd: p, dot: true, onlyFiles: true });
+  const sizes = await Promise.all(files.map(async (f) => (await stat(path.join(p, f))).size));
+  return sizes.reduce((a, b) => a + b, 0);
+}

@@ -1,0 +1,873 @@
+import { mkdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import type { Executor, StepOutcome } from "../executors/index.js";
+import { LineSplitter } from "../executors/index.js";
+import type { ArtifactRecord, Store } from "../store/index.js";
+import { publishArtifacts, placeArtifacts } from "./artifacts.js";
+import { Cache, sha256 } from "./cache.js";
+import type { EngineEvent, JobStatus, LogLine, LogStream, RunInfo, RunStatus, StepStatus } from "./events.js";
+import { evaluateCondition, interpolate } from "./expressions.js";
+import type { EvaluationContext, ExpressionPlace, StatusState } from "./expressions.js";
+import type { CacheSpec, Step } from "./ir.js";
+import { collectJUnit } from "./junit.js";
+import { SecretMasker } from "./masking.js";
+import { parseOutputsFile } from "./outputs-file.js";
+import type { Plan, PlannedJob } from "./plan.js";
+
+/** Receives every event and log line of a run, in order. */
+export interface RunObserver {
+  event(event: EngineEvent): void;
+  log(line: LogLine): void;
+}
+
+export interface EngineOptions {
+  executor: Executor;
+  store: Store;
+  /** Slipway's data directory (cache, run files). */
+  dataDir: string;
+  run: RunInfo;
+  /** How many jobs may run at once. */
+  concurrency: number;
+  useCache: boolean;
+  secrets: Readonly<Record<string, string>>;
+  /** The variables every step inherits before the pipeline's own env (PATH, HOME...). */
+  baseEnv: Readonly<Record<string, string>>;
+  observer: RunObserver;
+  /** Aborting cancels the run: running steps are stopped, queued jobs are cancelled. */
+  signal: AbortSignal;
+  /** Grace between SIGTERM and SIGKILL is the executor's; this is the poll for clocks in tests. */
+  now?: () => number;
+}
+
+export interface JobResult {
+  key: string;
+  status: JobStatus;
+  outputs: Record<string, string>;
+  /** What dependents mix into their cache keys. */
+  resultHash: string;
+  artifacts: ArtifactRecord[];
+  cacheHit: boolean;
+}
+
+export interface RunResult {
+  status: RunStatus;
+  jobs: Map<string, JobResult>;
+}
+
+/** Job states after which dependents may be decided. */
+const DONE: ReadonlySet<JobStatus> = new Set(["success", "failure", "cancelled", "skipped", "timed_out"]);
+
+/**
+ * Runs a plan: schedules job instances as their needs finish, under the global concurrency
+ * limit, a matrix job's max-parallel and concurrency groups; runs each job's steps in order
+ * through the executor; and reports every state change as an event.
+ */
+export class Engine {
+  private readonly results = new Map<string, JobResult>();
+  private readonly running = new Map<string, AbortController>();
+  private readonly groupHolders = new Map<string, string>();
+  private readonly cache: Cache;
+  private readonly masker = new SecretMasker();
+  private readonly now: () => number;
+  private readonly runDir: string;
+  private cancelled = false;
+  private readonly logSeq = new Map<string, number>();
+  /** Instance keys by job id: a matrix job's children. */
+  private readonly instances = new Map<string, PlannedJob[]>();
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly options: EngineOptions,
+  ) {
+    this.cache = new Cache(path.join(options.dataDir, "cache"), options.store);
+    this.now = options.now ?? Date.now;
+    this.runDir = path.join(options.dataDir, "runs", options.run.id);
+    for (const value of Object.values(options.secrets)) this.masker.add(value);
+    for (const planned of plan.jobs) {
+      const list = this.instances.get(planned.job.id) ?? [];
+      list.push(planned);
+      this.instances.set(planned.job.id, list);
+    }
+  }
+
+  async run(): Promise<RunResult> {
+    const { run } = this.options;
+    const started = this.now();
+    this.emit({
+      type: "run.queued",
+      at: started,
+      run,
+      jobs: this.plan.jobs.map((p) => ({
+        key: p.key,
+        jobId: p.job.id,
+        name: p.matrix ? p.key.replace(p.job.id, p.job.name) : p.job.name,
+        needs: p.needs,
+        matrix: p.matrix,
+        steps: p.job.steps.map((s) => ({ index: s.index, name: s.name })),
+      })),
+    });
+    await mkdir(path.join(this.runDir, "files"), { recursive: true });
+    this.emit({ type: "run.started", at: this.now(), runId: run.id });
+
+    const onAbort = () => {
+      this.cancelled = true;
+      for (const controller of this.running.values()) controller.abort();
+    };
+    this.options.signal.addEventListener("abort", onAbort, { once: true });
+    if (this.options.signal.aborted) onAbort();
+    try {
+      await this.schedule();
+    } finally {
+      this.options.signal.removeEventListener("abort", onAbort);
+    }
+
+    const statuses = [...this.results.values()].map((r) => r.status);
+    const status: RunStatus = this.cancelled
+      ? "cancelled"
+      : statuses.some((s) => s === "failure" || s === "timed_out" || s === "cancelled")
+        ? "failure"
+        : "success";
+    this.emit({
+      type: "run.finished",
+      at: this.now(),
+      runId: run.id,
+      status,
+      durationMs: this.now() - started,
+    });
+    return { status, jobs: this.results };
+  }
+
+  /** Event-driven scheduling: each finished job wakes the loop, which starts whatever became ready. */
+  private schedule(): Promise<void> {
+    const pending = new Set(this.plan.jobs.map((j) => j.key));
+    const byKey = new Map(this.plan.jobs.map((j) => [j.key, j]));
+    return new Promise<void>((resolve) => {
+      const pump = () => {
+        for (const key of [...pending]) {
+          const planned = byKey.get(key);
+          if (!planned) continue;
+          if (!planned.needs.every((need) => DONE.has(this.results.get(need)?.status ?? "queued"))) continue;
+          if (this.cancelled) {
+            pending.delete(key);
+            this.finishUnstarted(planned, "cancelled", "the run was cancelled");
+            continue;
+          }
+          const decision = this.decideJob(planned);
+          if (decision !== "run") {
+            pending.delete(key);
+            this.finishUnstarted(planned, "skipped", decision);
+            continue;
+          }
+          if (this.running.size >= this.options.concurrency) break;
+          if (!this.hasMatrixSlot(planned)) continue;
+          const group = this.concurrencyGroup(planned);
+          if (group !== undefined && !this.acquireGroup(group, planned)) continue;
+          pending.delete(key);
+          const controller = new AbortController();
+          this.running.set(key, controller);
+          void this.runJob(planned, controller.signal)
+            .catch((error: unknown) => this.internalJobFailure(planned, error))
+            .finally(() => {
+              this.running.delete(key);
+              if (group !== undefined && this.groupHolders.get(group) === key)
+                this.groupHolders.delete(group);
+              this.failFast(planned, pending, byKey);
+              if (pending.size === 0 && this.running.size === 0) resolve();
+              else pump();
+            });
+        }
+        if (pending.size === 0 && this.running.size === 0) resolve();
+      };
+      pump();
+    });
+  }
+
+  private hasMatrixSlot(planned: PlannedJob): boolean {
+    const max = planned.job.matrix?.maxParallel;
+    if (max === undefined) return true;
+    const siblings = this.instances.get(planned.job.id) ?? [];
+    return siblings.filter((s) => this.running.has(s.key)).length < max;
+  }
+
+  private concurrencyGroup(planned: PlannedJob): string | undefined {
+    const c = planned.job.concurrency;
+    if (!c) return undefined;
+    try {
+      return interpolate(c.group, this.evaluation(planned, "job", { failed: false, cancelled: false }));
+    } catch {
+      return c.group;
+    }
+  }
+
+  private acquireGroup(group: string, planned: PlannedJob): boolean {
+    const holder = this.groupHolders.get(group);
+    if (holder === undefined) {
+      this.groupHolders.set(group, planned.key);
+      return true;
+    }
+    // cancel-in-progress: the newcomer wins, as on GitHub; the holder's end frees the group.
+    if (planned.job.concurrency?.cancelInProgress) this.running.get(holder)?.abort();
+    return false;
+  }
+
+  /** fail-fast: a failed matrix child cancels its siblings that are queued or running. */
+  private failFast(finished: PlannedJob, pending: Set<string>, byKey: Map<string, PlannedJob>): void {
+    const result = this.results.get(finished.key);
+    const matrix = finished.job.matrix;
+    if (!matrix?.failFast || !result || finished.job.continueOnError) return;
+    if (result.status !== "failure" && result.status !== "timed_out") return;
+    for (const key of [...pending]) {
+      const sibling = byKey.get(key);
+      if (sibling?.job.id !== finished.job.id) continue;
+      pending.delete(key);
+      this.finishUnstarted(sibling, "cancelled", `fail-fast: ${finished.key} failed`);
+    }
+    for (const [key, controller] of this.running) {
+      if (byKey.get(key)?.job.id === finished.job.id) controller.abort();
+    }
+  }
+
+  /** "run", or why the job is skipped. */
+  private decideJob(planned: PlannedJob): "run" | string {
+    const needResults = planned.needs.map((need) => this.results.get(need));
+    const failed = needResults.some((r) => r?.status === "failure" || r?.status === "timed_out");
+    const blocked = needResults.some((r) => r?.status === "skipped" || r?.status === "cancelled");
+    const status: StatusState = { failed: failed || blocked, cancelled: this.cancelled };
+    let ok: boolean;
+    try {
+      ok = evaluateCondition(planned.job.if, () => this.evaluation(planned, "job", status), status);
+    } catch (error) {
+      return `if: ${(error as Error).message}`;
+    }
+    if (ok) return "run";
+    if (failed || blocked) return "a needed job did not succeed";
+    return `if: ${planned.job.if} was false`;
+  }
+
+  private finishUnstarted(planned: PlannedJob, status: JobStatus, reason: string): void {
+    this.results.set(planned.key, {
+      key: planned.key,
+      status,
+      outputs: {},
+      resultHash: sha256(`${planned.key}:${status}`),
+      artifacts: [],
+      cacheHit: false,
+    });
+    this.emit({
+      type: "job.finished",
+      at: this.now(),
+      runId: this.options.run.id,
+      jobKey: planned.key,
+      status,
+      durationMs: 0,
+      cacheHit: false,
+      cacheKey: undefined,
+      outputs: {},
+      reason,
+    });
+  }
+
+  private internalJobFailure(planned: PlannedJob, error: unknown): void {
+    if (this.results.has(planned.key)) return;
+    this.systemLog(planned.key, -1, 1, `internal error: ${(error as Error).stack ?? String(error)}`);
+    this.finishUnstarted(planned, "failure", `internal error: ${(error as Error).message}`);
+  }
+
+  private evaluation(
+    planned: PlannedJob,
+    place: ExpressionPlace,
+    status: StatusState,
+    extra: Record<string, unknown> = {},
+  ): EvaluationContext {
+    const needs: Record<string, unknown> = {};
+    for (const need of planned.job.needs) {
+      // A matrix job's outputs are those of its children, the last one winning, as on GitHub.
+      const children = (this.instances.get(need) ?? []).map((j) => this.results.get(j.key));
+      const outputs = Object.assign({}, ...children.map((c) => c?.outputs ?? {})) as Record<string, string>;
+      const statuses = children.map((c) => c?.status);
+      const result = statuses.every((s) => s === "success")
+        ? "success"
+        : statuses.includes("failure") || statuses.includes("timed_out")
+          ? "failure"
+          : statuses.includes("cancelled")
+            ? "cancelled"
+            : "skipped";
+      needs[need] = { outputs, result };
+    }
+    return {
+      place,
+      status,
+      contexts: {
+        env: extra.env ?? this.options.baseEnv,
+        secrets: this.options.secrets,
+        slipway: {
+          run_id: this.options.run.id,
+          workspace: this.options.run.workspace,
+          job: planned.job.id,
+          job_key: planned.key,
+          commit: this.options.run.commit ?? "",
+        },
+        matrix: planned.matrix ?? {},
+        needs,
+        ...extra,
+      },
+    };
+  }
+
+  private async runJob(planned: PlannedJob, signal: AbortSignal): Promise<void> {
+    const { run } = this.options;
+    const { job } = planned;
+    const started = this.now();
+    this.emit({ type: "job.started", at: started, runId: run.id, jobKey: planned.key });
+
+    const jobTimeout = AbortSignal.timeout(job.timeoutMinutes * 60_000);
+    const jobSignal = AbortSignal.any([signal, jobTimeout]);
+    const ok: StatusState = { failed: false, cancelled: false };
+    const env = this.interpolateEnv(
+      { ...this.plan.pipeline.env, ...job.env },
+      this.evaluation(planned, "job", ok, { env: { ...this.options.baseEnv } }),
+      { ...this.options.baseEnv },
+    );
+
+    for (const need of planned.needs) {
+      const artifacts = this.results.get(need)?.artifacts ?? [];
+      if (artifacts.length > 0) await placeArtifacts(artifacts, run.workspace);
+    }
+
+    const upstream = planned.needs.map((need) => this.results.get(need)?.resultHash ?? "");
+    const jobCtx = this.evaluation(planned, "job", ok, { env });
+    const jobCache = job.cache ? this.resolveCacheSpec(job.cache, jobCtx) : undefined;
+    let cacheKey: string | undefined;
+    if (jobCache && this.options.useCache) {
+      cacheKey = await this.cacheKeyFor(
+        `job:${job.id}`,
+        jobCache,
+        job.steps.map((s) => s.run),
+        env,
+        planned,
+        upstream,
+      );
+      const entry = await this.cache.lookup(cacheKey);
+      if (entry) {
+        const restored = await this.cache.restore(entry, jobCache, run.workspace);
+        for (const step of job.steps) {
+          this.emit({
+            type: "step.started",
+            at: this.now(),
+            runId: run.id,
+            jobKey: planned.key,
+            stepIndex: step.index,
+            attempt: 1,
+          });
+          this.emit(
+            this.stepFinished(planned.key, step.index, 1, "success", undefined, 0, true, "cache hit"),
+          );
+        }
+        this.systemLog(
+          planned.key,
+          0,
+          1,
+          `cache hit ${cacheKey.slice(0, 12)}: restored ${restored} path(s), steps skipped`,
+        );
+        await this.collectReports(planned);
+        const artifacts = await this.publish(planned);
+        this.finishJob(planned, "success", started, entry.outputs, cacheKey, true, artifacts, "cache hit");
+        return;
+      }
+    }
+
+    const stepContexts: Record<
+      string,
+      { outputs: Record<string, string>; outcome: string; conclusion: string }
+    > = {};
+    let failed = false;
+    let timedOut = false;
+    let reason: string | undefined;
+    for (const step of job.steps) {
+      const cancelledNow = signal.aborted && !jobTimeout.aborted;
+      const status: StatusState = { failed, cancelled: cancelledNow || this.cancelled };
+      const ctx = this.evaluation(planned, "step", status, {
+        env,
+        steps: stepContexts,
+        job: { status: failed ? "failure" : status.cancelled ? "cancelled" : "success" },
+      });
+      let runIt: boolean;
+      try {
+        runIt = evaluateCondition(step.if, ctx, status);
+      } catch (error) {
+        runIt = false;
+        failed = true;
+        reason = `step ${step.index + 1} if: ${(error as Error).message}`;
+      }
+      if (!runIt || (jobSignal.aborted && step.if === "success()")) {
+        this.emit({
+          type: "step.started",
+          at: this.now(),
+          runId: run.id,
+          jobKey: planned.key,
+          stepIndex: step.index,
+          attempt: 1,
+        });
+        this.emit(this.stepFinished(planned.key, step.index, 1, "skipped", undefined, 0, false, undefined));
+        if (step.id) stepContexts[step.id] = { outputs: {}, outcome: "skipped", conclusion: "skipped" };
+        continue;
+      }
+      const result = await this.runStep(planned, step, ctx, env, jobSignal, upstream);
+      if (step.id) {
+        stepContexts[step.id] = {
+          outputs: result.outputs,
+          outcome: result.status,
+          conclusion: result.status !== "success" && step.continueOnError ? "success" : result.status,
+        };
+      }
+      if (result.status !== "success" && !step.continueOnError) {
+        failed = true;
+        reason ??= result.reason;
+        if (jobTimeout.aborted) timedOut = true;
+      }
+    }
+
+    let outputs: Record<string, string> = {};
+    try {
+      outputs = this.interpolateEnv(
+        job.outputs,
+        this.evaluation(
+          planned,
+          "step",
+          { failed, cancelled: this.cancelled },
+          { env, steps: stepContexts, job: {} },
+        ),
+        {},
+      );
+    } catch (error) {
+      failed = true;
+      reason ??= `outputs: ${(error as Error).message}`;
+    }
+    await this.collectReports(planned);
+
+    const wasCancelled = signal.aborted && !jobTimeout.aborted;
+    const status: JobStatus =
+      timedOut || (jobTimeout.aborted && failed)
+        ? "timed_out"
+        : wasCancelled && failed
+          ? "cancelled"
+          : failed && !job.continueOnError
+            ? "failure"
+            : "success";
+    const artifacts = status === "success" ? await this.publish(planned) : [];
+    if (status === "success" && cacheKey && jobCache) {
+      await this.cache.save(cacheKey, job.id, jobCache, run.workspace, outputs);
+    }
+    this.finishJob(
+      planned,
+      status,
+      started,
+      outputs,
+      cacheKey,
+      false,
+      artifacts,
+      failed ? reason : undefined,
+    );
+  }
+
+  private finishJob(
+    planned: PlannedJob,
+    status: JobStatus,
+    started: number,
+    outputs: Record<string, string>,
+    cacheKey: string | undefined,
+    cacheHit: boolean,
+    artifacts: ArtifactRecord[],
+    reason: string | undefined,
+  ): void {
+    const artifactHashes = artifacts.map((a) => `${a.path}:${a.sizeBytes}`);
+    this.results.set(planned.key, {
+      key: planned.key,
+      status,
+      outputs,
+      resultHash: cacheKey ?? sha256(JSON.stringify([planned.key, outputs, artifactHashes])),
+      artifacts,
+      cacheHit,
+    });
+    this.emit({
+      type: "job.finished",
+      at: this.now(),
+      runId: this.options.run.id,
+      jobKey: planned.key,
+      status,
+      durationMs: this.now() - started,
+      cacheHit,
+      cacheKey,
+      outputs,
+      reason,
+    });
+  }
+
+  /** Paths may use expressions (`reports/junit-${{ matrix.shard }}.xml`), so matrix children keep apart. */
+  private resolvePaths(paths: readonly string[], planned: PlannedJob): string[] {
+    const ctx = this.evaluation(planned, "job", { failed: false, cancelled: false });
+    return paths.map((p) => interpolate(p, ctx));
+  }
+
+  private resolveCacheSpec(spec: CacheSpec, ctx: EvaluationContext): CacheSpec {
+    const resolved: CacheSpec = {
+      inputs: spec.inputs.map((p) => interpolate(p, ctx)),
+      outputs: spec.outputs.map((p) => interpolate(p, ctx)),
+    };
+    if (spec.key !== undefined) resolved.key = spec.key;
+    return resolved;
+  }
+
+  private async publish(planned: PlannedJob): Promise<ArtifactRecord[]> {
+    if (planned.job.artifacts.length === 0) return [];
+    const globs = this.resolvePaths(planned.job.artifacts, planned);
+    const destination = path.join(this.runDir, "artifacts", safeName(planned.key));
+    const records = await publishArtifacts(
+      this.options.run.id,
+      planned.key,
+      globs,
+      this.options.run.workspace,
+      destination,
+    );
+    if (records.length > 0) await this.options.store.recordArtifacts(records);
+    else
+      this.systemLog(
+        planned.key,
+        planned.job.steps.length - 1,
+        1,
+        `artifacts: no file matched ${planned.job.artifacts.join(", ")}`,
+      );
+    return records;
+  }
+
+  private async collectReports(planned: PlannedJob): Promise<void> {
+    if (planned.job.reports.junit.length === 0) return;
+    const globs = this.resolvePaths(planned.job.reports.junit, planned);
+    const lastStep = planned.job.steps.length - 1;
+    try {
+      const { results, files } = await collectJUnit(this.options.run.workspace, globs);
+      if (files.length === 0)
+        this.systemLog(planned.key, lastStep, 1, `reports.junit: no file matched ${globs.join(", ")}`);
+      if (results.length > 0)
+        await this.options.store.recordTestResults(this.options.run.id, planned.key, results);
+    } catch (error) {
+      this.systemLog(planned.key, lastStep, 1, `reports.junit: ${(error as Error).message}`);
+    }
+  }
+
+  private async cacheKeyFor(
+    scope: string,
+    spec: CacheSpec,
+    commands: string[],
+    env: Record<string, string>,
+    planned: PlannedJob,
+    upstream: string[],
+  ): Promise<string> {
+    const ok = { failed: false, cancelled: false };
+    const extraKey =
+      spec.key === undefined
+        ? undefined
+        : interpolate(spec.key, this.evaluation(planned, "step", ok, { env, steps: {}, job: {} }));
+    // Only the declared env goes into the key: PATH or HOME differing between machines must not miss.
+    const declared = Object.fromEntries(
+      Object.entries(env).filter(([k]) => !(k in this.options.baseEnv) || this.options.baseEnv[k] !== env[k]),
+    );
+    return this.cache.key(this.options.run.workspace, {
+      scope,
+      spec,
+      extraKey,
+      commands,
+      env: declared,
+      matrix: planned.matrix,
+      upstream,
+    });
+  }
+
+  private async runStep(
+    planned: PlannedJob,
+    step: Step,
+    ctx: EvaluationContext,
+    jobEnv: Record<string, string>,
+    jobSignal: AbortSignal,
+    upstream: string[],
+  ): Promise<{ status: StepStatus; outputs: Record<string, string>; reason: string | undefined }> {
+    const { run } = this.options;
+    let env: Record<string, string>;
+    let script: string;
+    let cwd = run.workspace;
+    try {
+      env = this.interpolateEnv(step.env, ctx, jobEnv);
+      const stepCtx = { ...ctx, contexts: { ...ctx.contexts, env } };
+      script = interpolate(step.run, stepCtx);
+      if (step.workingDirectory)
+        cwd = path.resolve(run.workspace, interpolate(step.workingDirectory, stepCtx));
+    } catch (error) {
+      const reason = `expression failed: ${(error as Error).message}`;
+      this.emit({
+        type: "step.started",
+        at: this.now(),
+        runId: run.id,
+        jobKey: planned.key,
+        stepIndex: step.index,
+        attempt: 1,
+      });
+      this.systemLog(planned.key, step.index, 1, reason);
+      this.emit(this.stepFinished(planned.key, step.index, 1, "failure", undefined, 0, false, reason));
+      return { status: "failure", outputs: {}, reason };
+    }
+
+    let stepCacheKey: string | undefined;
+    const stepCache = step.cache
+      ? this.resolveCacheSpec(step.cache, { ...ctx, contexts: { ...ctx.contexts, env } })
+      : undefined;
+    if (stepCache && this.options.useCache) {
+      stepCacheKey = await this.cacheKeyFor(
+        `step:${planned.job.id}:${step.index}`,
+        stepCache,
+        [script],
+        env,
+        planned,
+        upstream,
+      );
+      const entry = await this.cache.lookup(stepCacheKey);
+      if (entry) {
+        this.emit({
+          type: "step.started",
+          at: this.now(),
+          runId: run.id,
+          jobKey: planned.key,
+          stepIndex: step.index,
+          attempt: 1,
+        });
+        const restored = await this.cache.restore(entry, stepCache, run.workspace);
+        this.systemLog(
+          planned.key,
+          step.index,
+          1,
+          `cache hit ${stepCacheKey.slice(0, 12)}: restored ${restored} path(s), step skipped`,
+        );
+        this.emit(this.stepFinished(planned.key, step.index, 1, "success", undefined, 0, true, "cache hit"));
+        return { status: "success", outputs: entry.outputs, reason: undefined };
+      }
+    }
+
+    const maxAttempts = step.retry.count + 1;
+    let delay = step.retry.delaySeconds * 1000;
+    let last: { status: StepStatus; outputs: Record<string, string>; reason: string | undefined } = {
+      status: "failure",
+      outputs: {},
+      reason: undefined,
+    };
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      last = await this.attempt(planned, step, attempt, script, cwd, env, jobSignal);
+      if (last.status === "success" || last.status === "cancelled" || jobSignal.aborted) break;
+      if (attempt < maxAttempts) {
+        this.systemLog(
+          planned.key,
+          step.index,
+          attempt,
+          `retrying in ${delay / 1000}s (attempt ${attempt + 1} of ${maxAttempts})`,
+        );
+        await sleep(delay, jobSignal);
+        delay *= step.retry.factor;
+      }
+    }
+    if (last.status === "success" && stepCacheKey && stepCache) {
+      await this.cache.save(stepCacheKey, planned.job.id, stepCache, run.workspace, last.outputs);
+    }
+    return last;
+  }
+
+  private async attempt(
+    planned: PlannedJob,
+    step: Step,
+    attempt: number,
+    script: string,
+    cwd: string,
+    stepEnv: Record<string, string>,
+    jobSignal: AbortSignal,
+  ): Promise<{ status: StepStatus; outputs: Record<string, string>; reason: string | undefined }> {
+    const { run } = this.options;
+    const fileBase = path.join(this.runDir, "files", `${safeName(planned.key)}.${step.index}.${attempt}`);
+    const outputFile = `${fileBase}.out`;
+    const env: Record<string, string> = {
+      ...stepEnv,
+      SLIPWAY: "true",
+      CI: stepEnv.CI ?? "true",
+      SLIPWAY_RUN_ID: run.id,
+      SLIPWAY_WORKSPACE: run.workspace,
+      SLIPWAY_JOB: planned.job.id,
+      SLIPWAY_JOB_KEY: planned.key,
+      SLIPWAY_STEP: String(step.index + 1),
+      SLIPWAY_ATTEMPT: String(attempt),
+      SLIPWAY_OUTPUT: outputFile,
+      SLIPWAY_MATRIX: JSON.stringify(planned.matrix ?? {}),
+      ...(run.commit ? { SLIPWAY_COMMIT: run.commit } : {}),
+    };
+
+    const started = this.now();
+    this.emit({
+      type: "step.started",
+      at: started,
+      runId: run.id,
+      jobKey: planned.key,
+      stepIndex: step.index,
+      attempt,
+    });
+    const logger = (stream: LogStream) => {
+      const splitter = new LineSplitter({ transform: (line: string) => this.masker.mask(line) });
+      return {
+        push: (chunk: Buffer) => {
+          for (const text of splitter.push(chunk))
+            this.logLine(planned.key, step.index, attempt, stream, text);
+        },
+        flush: () => {
+          for (const text of splitter.flush()) this.logLine(planned.key, step.index, attempt, stream, text);
+        },
+      };
+    };
+    const out = logger("stdout");
+    const err = logger("stderr");
+    const timeoutMs = step.timeoutMinutes === undefined ? undefined : step.timeoutMinutes * 60_000;
+    const outcome: StepOutcome = await this.options.executor.run({
+      script,
+      shell: step.shell,
+      cwd,
+      env,
+      scriptFile: `${fileBase}.script`,
+      timeoutMs,
+      signal: jobSignal,
+      onOutput: (stream, chunk) => (stream === "stdout" ? out : err).push(chunk),
+    });
+    out.flush();
+    err.flush();
+
+    let status: StepStatus;
+    let reason: string | undefined;
+    if (outcome.startError !== undefined) {
+      status = "failure";
+      reason = `could not start: ${outcome.startError}`;
+      this.systemLog(planned.key, step.index, attempt, reason);
+    } else if (outcome.timedOut) {
+      status = "timed_out";
+      reason = `step ${step.index + 1} timed out after ${step.timeoutMinutes} minute(s)`;
+    } else if (outcome.cancelled) {
+      // A cancelled step may have been stopped by the job's timeout rather than by the user.
+      status =
+        jobSignal.aborted && !this.cancelled && !this.options.signal.aborted ? "timed_out" : "cancelled";
+      reason =
+        status === "timed_out" ? `job timed out after ${planned.job.timeoutMinutes} minute(s)` : "cancelled";
+    } else if (outcome.exitCode === 0) {
+      status = "success";
+    } else {
+      status = "failure";
+      reason = `step ${step.index + 1} (${step.name}) exited with ${outcome.exitCode ?? outcome.signal}`;
+    }
+
+    let outputs: Record<string, string> = {};
+    try {
+      const text = await readFile(outputFile, "utf8");
+      outputs = parseOutputsFile(text, `$SLIPWAY_OUTPUT of step ${step.index + 1}`);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
+        status = "failure";
+        reason = (error as Error).message;
+        this.systemLog(planned.key, step.index, attempt, reason);
+      }
+    }
+    this.emit(
+      this.stepFinished(
+        planned.key,
+        step.index,
+        attempt,
+        status,
+        outcome.exitCode,
+        this.now() - started,
+        false,
+        reason,
+      ),
+    );
+    return { status, outputs, reason };
+  }
+
+  private interpolateEnv(
+    values: Record<string, string>,
+    ctx: EvaluationContext,
+    base: Record<string, string>,
+  ): Record<string, string> {
+    const result = { ...base };
+    for (const [key, template] of Object.entries(values)) {
+      // Later variables see earlier ones of the same map, as GitHub users expect of `env:`.
+      result[key] = interpolate(template, { ...ctx, contexts: { ...ctx.contexts, env: result } });
+    }
+    return result;
+  }
+
+  private stepFinished(
+    jobKey: string,
+    stepIndex: number,
+    attempt: number,
+    status: StepStatus,
+    exitCode: number | undefined,
+    durationMs: number,
+    cacheHit: boolean,
+    reason: string | undefined,
+  ): EngineEvent {
+    return {
+      type: "step.finished",
+      at: this.now(),
+      runId: this.options.run.id,
+      jobKey,
+      stepIndex,
+      attempt,
+      status,
+      exitCode,
+      durationMs,
+      cacheHit,
+      reason,
+    };
+  }
+
+  private logLine(jobKey: string, stepIndex: number, attempt: number, stream: LogStream, text: string): void {
+    const counter = `${jobKey}\u0000${stepIndex}\u0000${attempt}`;
+    const seq = this.logSeq.get(counter) ?? 0;
+    this.logSeq.set(counter, seq + 1);
+    this.options.observer.log({
+      runId: this.options.run.id,
+      jobKey,
+      stepIndex,
+      attempt,
+      seq,
+      at: this.now(),
+      stream,
+      text,
+    });
+  }
+
+  /** Slipway's own notes in a step's log (cache hits, retries), masked like everything else. */
+  private systemLog(jobKey: string, stepIndex: number, attempt: number, text: string): void {
+    this.logLine(jobKey, Math.max(0, stepIndex), attempt, "system", this.masker.mask(text));
+  }
+
+  private emit(event: EngineEvent): void {
+    this.options.observer.event(event);
+  }
+}
+
+function safeName(key: string): string {
+  return key.replace(/[^A-Za-z0-9_.-]+/g, "_");
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}

@@ -1,0 +1,15 @@
+export { Engine } from "./engine.js";
+export type { EngineOptions, JobResult, RunObserver, RunResult } from "./engine.js";
+export type * from "./events.js";
+export type { Job, Pipeline, Step } from "./ir.js";
+export { pipelineSchema } from "./ir.js";
+export { loadNativePipeline, compileNativePipeline } from "./native/compile.js";
+export type { LoadedPipeline } from "./native/compile.js";
+export { nativeJsonSchema } from "./native/schema.js";
+export { planPipeline } from "./plan.js";
+export type { Plan, PlannedJob } from "./plan.js";
+export { toDot, toMermaid } from "./graph-export.js";
+export { locatePipeline, PIPELINE_FILES } from "./locate.js";
+export { runLocally, openLocalStore, defaultDataDir, INHERITED_ENV } from "./local-run.js";
+export type { LocalRunOptions, LocalRunResult } from "./local-run.js";
+export { Recorder } from "./recorder.js";

@@ -1,0 +1,193 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { ProcessExecutor } from "../executors/index.js";
+import type { Executor } from "../executors/index.js";
+import { EnvironmentError } from "../errors/index.js";
+import { openStore } from "../store/index.js";
+import type { Store } from "../store/index.js";
+import { Engine } from "./engine.js";
+import type { RunObserver, RunResult } from "./engine.js";
+import type { RunInfo } from "./events.js";
+import type { Pipeline } from "./ir.js";
+import { parseOutputsFile } from "./outputs-file.js";
+import { planPipeline } from "./plan.js";
+import { snapshotWorkingTree } from "./workspace.js";
+import { Recorder } from "./recorder.js";
+
+/** Variables a step inherits from the user's environment; everything else must be declared. */
+export const INHERITED_ENV = [
+  "PATH",
+  "HOME",
+  "USER",
+  "LOGNAME",
+  "SHELL",
+  "LANG",
+  "LC_ALL",
+  "LC_CTYPE",
+  "TERM",
+  "TZ",
+  "TMPDIR",
+];
+
+export interface LocalRunOptions {
+  pipeline: Pipeline;
+  projectDir: string;
+  /** Where Slipway keeps its store, cache and run files. Default `<projectDir>/.slipway`. */
+  dataDir?: string;
+  /** Job ids to run (with what they need); empty = all. */
+  jobs?: readonly string[];
+  concurrency?: number;
+  useCache?: boolean;
+  /** Run in the project directory itself instead of a snapshot of it. */
+  inPlace?: boolean;
+  /** A file of NAME=value lines (the $SLIPWAY_OUTPUT format) with secret values. */
+  secretFile?: string;
+  observers?: readonly RunObserver[];
+  signal?: AbortSignal;
+  executor?: Executor;
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Called once the run has an id, before any job starts. */
+  onStart?: (run: RunInfo) => void;
+}
+
+export interface LocalRunResult extends RunResult {
+  run: RunInfo;
+}
+
+export function defaultDataDir(projectDir: string): string {
+  return path.join(projectDir, ".slipway");
+}
+
+export async function openLocalStore(dataDir: string): Promise<Store> {
+  const store = await openStore({ kind: "sqlite", file: path.join(dataDir, "slipway.db") });
+  await markDeadRunsInterrupted(store, dataDir);
+  return store;
+}
+
+/**
+ * Runs a pipeline on this machine: snapshot the working tree into a fresh workspace, plan, run
+ * with the process executor, and record everything in the store under the data directory.
+ */
+export async function runLocally(options: LocalRunOptions): Promise<LocalRunResult> {
+  const dataDir = options.dataDir ?? defaultDataDir(options.projectDir);
+  const plan = planPipeline(options.pipeline, options.jobs ?? []);
+  const env = options.env ?? process.env;
+  const secrets = await loadSecrets(options.pipeline.secrets, env, options.secretFile);
+
+  const store = await openLocalStore(dataDir);
+  try {
+    const id = newRunId();
+    const runDir = path.join(dataDir, "runs", id);
+    const workspace = options.inPlace ? options.projectDir : path.join(runDir, "workspace");
+    await mkdir(runDir, { recursive: true });
+    // The pid file tells a later `slipway` whether this run's process is still alive.
+    await writeFile(path.join(runDir, "pid"), String(process.pid));
+    const snapshot = options.inPlace
+      ? await snapshotWorkingTree(options.projectDir, undefined)
+      : await snapshotWorkingTree(options.projectDir, workspace);
+
+    const run: RunInfo = {
+      id,
+      pipelineName: options.pipeline.name,
+      file:
+        path.relative(options.projectDir, path.resolve(options.projectDir, options.pipeline.source.file)) ||
+        options.pipeline.source.file,
+      frontEnd: options.pipeline.source.frontEnd,
+      projectDir: options.projectDir,
+      workspace,
+      commit: snapshot.commit,
+      dirty: snapshot.dirty,
+      trigger: "cli",
+      actor: env.USER ?? os.userInfo().username,
+    };
+    options.onStart?.(run);
+
+    const baseEnv: Record<string, string> = {};
+    for (const name of INHERITED_ENV) {
+      const value = env[name];
+      if (value !== undefined) baseEnv[name] = value;
+    }
+    const recorder = new Recorder(store, options.observers ?? []);
+    const engine = new Engine(plan, {
+      executor: options.executor ?? new ProcessExecutor(),
+      store,
+      dataDir,
+      run,
+      concurrency: options.concurrency ?? os.availableParallelism(),
+      useCache: options.useCache ?? true,
+      secrets,
+      baseEnv,
+      observer: recorder,
+      signal: options.signal ?? new AbortController().signal,
+    });
+    let result: RunResult;
+    try {
+      result = await engine.run();
+    } finally {
+      await recorder.drain();
+      await rm(path.join(runDir, "pid"), { force: true });
+    }
+    // A successful run's workspace is only a copy; a failed one is kept to look into.
+    if (result.status === "success" && !options.inPlace)
+      await rm(workspace, { recursive: true, force: true });
+    return { ...result, run };
+  } finally {
+    await store.close();
+  }
+}
+
+function newRunId(): string {
+  // Time first, so ids sort by start time; random after, so two runs in one millisecond differ.
+  return `${Date.now().toString(36)}${randomBytes(5).toString("hex")}`;
+}
+
+async function loadSecrets(
+  names: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  secretFile: string | undefined,
+): Promise<Record<string, string>> {
+  const secrets: Record<string, string> = {};
+  for (const name of names) {
+    const value = env[name];
+    if (value !== undefined) secrets[name] = value;
+  }
+  if (secretFile) {
+    let text: string;
+    try {
+      text = await readFile(secretFile, "utf8");
+    } catch (error) {
+      throw new EnvironmentError(`cannot read secret file ${secretFile}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    // Every value in the file is a secret: masked in logs and readable as ${{ secrets.NAME }}.
+    Object.assign(secrets, parseOutputsFile(text, secretFile));
+  }
+  return secrets;
+}
+
+/**
+ * A run still marked queued or running whose process is gone was interrupted (killed, crashed,
+ * machine rebooted). Runs whose process is alive (another `slipway run` in this project) are left alone.
+ */
+async function markDeadRunsInterrupted(store: Store, dataDir: string): Promise<void> {
+  const runs = await store.listRuns({ limit: 50 });
+  const dead: string[] = [];
+  for (const run of runs) {
+    if (run.status !== "running" && run.status !== "queued") continue;
+    const pid = Number(await readFile(path.join(dataDir, "runs", run.id, "pid"), "utf8").catch(() => "0"));
+    if (!pid || !isAlive(pid)) dead.push(run.id);
+  }
+  if (dead.length > 0) await store.markInterrupted(Date.now(), dead);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

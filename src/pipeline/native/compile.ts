@@ -1,0 +1,405 @@
+import { readFile } from "node:fs/promises";
+import type { z } from "zod";
+import { YamlSource } from "../../config/yaml-source.js";
+import type { YamlPath } from "../../config/yaml-source.js";
+import { ConfigError, EnvironmentError } from "../../errors/index.js";
+import type { Diagnostic } from "../../errors/index.js";
+import { checkTemplate, findExpressions } from "../expressions.js";
+import type { ExpressionPlace } from "../expressions.js";
+import { DEFAULT_JOB_TIMEOUT_MINUTES, pipelineSchema } from "../ir.js";
+import type { CacheSpec, Job, Pipeline, Retry, Step } from "../ir.js";
+import { expandMatrix } from "../matrix.js";
+import { checkGraph } from "../graph-check.js";
+import { closest } from "../../config/suggest.js";
+import { nativePipelineSchema } from "./schema.js";
+import type { NativeJob, NativePipeline, NativeStep } from "./schema.js";
+
+export interface LoadedPipeline {
+  pipeline: Pipeline;
+  /** File text by path, for rendering code frames of later errors. */
+  sources: Map<string, string>;
+}
+
+/** Reads and compiles slipway.yaml. Throws ConfigError carrying every problem of the file. */
+export async function loadNativePipeline(file: string, displayPath = file): Promise<LoadedPipeline> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    throw new EnvironmentError(`cannot read ${displayPath}: ${(error as Error).message}`, {
+      cause: error,
+      hint: "pass the pipeline file with --file, or run from the project directory",
+    });
+  }
+  return { pipeline: compileNativePipeline(text, displayPath), sources: new Map([[displayPath, text]]) };
+}
+
+export function compileNativePipeline(text: string, file: string): Pipeline {
+  const { source, diagnostics } = YamlSource.parse(file, text);
+  if (diagnostics.length > 0) throw new ConfigError(diagnostics);
+
+  const raw = source.toJS() ?? {};
+  let parsed = nativePipelineSchema.safeParse(raw);
+  const schemaDiagnostics: Diagnostic[] = [];
+  if (!parsed.success) {
+    schemaDiagnostics.push(...parsed.error.issues.flatMap((issue) => issueToDiagnostics(issue, source)));
+    // When the only problems are unknown keys, drop them and go on, so the same report also
+    // holds the semantic problems (bad expressions, unknown needs): all errors at once.
+    if (parsed.error.issues.every((issue) => issue.code === "unrecognized_keys")) {
+      for (const issue of parsed.error.issues)
+        if (issue.code === "unrecognized_keys") dropKeys(raw, issue.path, issue.keys);
+      parsed = nativePipelineSchema.safeParse(raw);
+    }
+    if (!parsed.success) throw new ConfigError(sortByPosition(schemaDiagnostics));
+  }
+
+  const compiler = new NativeCompiler(source, parsed.data);
+  const pipeline = compiler.compile();
+  const all = [...schemaDiagnostics, ...compiler.diagnostics];
+  if (all.length > 0) throw new ConfigError(sortByPosition(all));
+  return pipelineSchema.parse(pipeline);
+}
+
+class NativeCompiler {
+  readonly diagnostics: Diagnostic[] = [];
+
+  constructor(
+    private readonly source: YamlSource,
+    private readonly doc: NativePipeline,
+  ) {}
+
+  compile(): Pipeline {
+    const env = this.templates(this.doc.env ?? {}, ["env"], "pipeline");
+    const jobs = Object.entries(this.doc.jobs).map(([id, job]) => this.job(id, job));
+    this.diagnostics.push(
+      ...checkGraph(jobs).map((problem) => ({
+        position: this.needPosition(problem.jobId, problem.need),
+        message: problem.message,
+        hint: problem.hint,
+      })),
+    );
+    return {
+      name: this.doc.name ?? "pipeline",
+      source: { file: this.source.file, frontEnd: "native" },
+      env,
+      secrets: this.doc.secrets ?? [],
+      jobs,
+    };
+  }
+
+  private needPosition(jobId: string, need: string | undefined) {
+    if (need === undefined) return this.source.positionOf(["jobs", jobId], { key: true });
+    const needs = this.doc.jobs[jobId]?.needs;
+    const index = Array.isArray(needs) ? needs.indexOf(need) : -1;
+    return this.source.positionOf(index === -1 ? ["jobs", jobId, "needs"] : ["jobs", jobId, "needs", index]);
+  }
+
+  private job(id: string, job: NativeJob): Job {
+    const path = ["jobs", id];
+    const needs = job.needs === undefined ? [] : typeof job.needs === "string" ? [job.needs] : job.needs;
+    const steps = job.steps.map((step, index) => this.step(step, index, [...path, "steps", index]));
+    this.checkStepIds(steps, path);
+    const compiled: Job = {
+      id,
+      name: job.name ?? id,
+      needs,
+      if: this.condition(job.if, [...path, "if"], "job"),
+      env: this.templates(job.env ?? {}, [...path, "env"], "job"),
+      timeoutMinutes: job["timeout-minutes"] ?? DEFAULT_JOB_TIMEOUT_MINUTES,
+      continueOnError: job["continue-on-error"] ?? false,
+      outputs: this.templates(job.outputs ?? {}, [...path, "outputs"], "step"),
+      steps,
+      artifacts: this.paths(
+        job.artifacts === undefined ? [] : Array.isArray(job.artifacts) ? job.artifacts : job.artifacts.paths,
+        Array.isArray(job.artifacts) ? [...path, "artifacts"] : [...path, "artifacts", "paths"],
+      ),
+      reports: { junit: this.paths(toArray(job.reports?.junit), [...path, "reports", "junit"]) },
+      position: this.source.positionOf(path, { key: true }),
+    };
+    if (job.matrix) compiled.matrix = this.matrix(job.matrix, [...path, "matrix"]);
+    if (job.concurrency !== undefined) {
+      const c = job.concurrency;
+      const group = typeof c === "string" ? c : c.group;
+      this.template(group, [...path, "concurrency", ...(typeof c === "string" ? [] : ["group"])], "job");
+      compiled.concurrency = {
+        group,
+        cancelInProgress: typeof c === "string" ? false : (c["cancel-in-progress"] ?? false),
+      };
+    }
+    if (job.cache) compiled.cache = this.cache(job.cache, [...path, "cache"], "job");
+    return compiled;
+  }
+
+  private step(step: NativeStep, index: number, path: YamlPath): Step {
+    const compiled: Step = {
+      index,
+      name: step.name ?? step.id ?? firstLine(step.run),
+      run: this.template(step.run, [...path, "run"], "step"),
+      shell: step.shell ?? "bash",
+      env: this.templates(step.env ?? {}, [...path, "env"], "step"),
+      if: this.condition(step.if, [...path, "if"], "step"),
+      retry: retry(step.retry),
+      continueOnError: step["continue-on-error"] ?? false,
+      position: this.source.positionOf(path),
+    };
+    if (step.id !== undefined) compiled.id = step.id;
+    if (step["working-directory"] !== undefined) {
+      compiled.workingDirectory = this.template(
+        step["working-directory"],
+        [...path, "working-directory"],
+        "step",
+      );
+    }
+    if (step["timeout-minutes"] !== undefined) compiled.timeoutMinutes = step["timeout-minutes"];
+    if (step.cache) compiled.cache = this.cache(step.cache, [...path, "cache"], "step");
+    return compiled;
+  }
+
+  private matrix(matrix: NonNullable<NativeJob["matrix"]>, path: YamlPath): NonNullable<Job["matrix"]> {
+    const { include, exclude, "max-parallel": maxParallel, "fail-fast": failFast, ...axes } = matrix;
+    const compiled: NonNullable<Job["matrix"]> = {
+      axes: axes as Record<string, unknown[]>,
+      include: include ?? [],
+      exclude: exclude ?? [],
+      failFast: failFast ?? true,
+    };
+    if (maxParallel !== undefined) compiled.maxParallel = maxParallel;
+    for (const [name, values] of Object.entries(compiled.axes)) {
+      if (values.length === 0) {
+        this.diagnostics.push({
+          position: this.source.positionOf([...path, name]),
+          message: `matrix axis "${name}" has no values`,
+          hint: "give the axis at least one value, or remove it",
+        });
+      }
+    }
+    if (expandMatrix(compiled).length === 0) {
+      this.diagnostics.push({
+        position: this.source.positionOf(path, { key: true }),
+        message: "the matrix expands to no combination, so the job would never run",
+        expected: "at least one axis with values, or an include entry",
+        hint: "check that exclude does not remove every combination",
+      });
+    }
+    return compiled;
+  }
+
+  /** Path lists may use job-level expressions (matrix values, env). */
+  private paths(paths: string[], path: YamlPath): string[] {
+    paths.forEach((p, i) => this.template(p, [...path, i], "job"));
+    return paths;
+  }
+
+  private cache(cache: NonNullable<NativeStep["cache"]>, path: YamlPath, place: ExpressionPlace): CacheSpec {
+    const compiled: CacheSpec = {
+      inputs: this.paths(cache.inputs, [...path, "inputs"]),
+      outputs: this.paths(cache.outputs, [...path, "outputs"]),
+    };
+    if (cache.key !== undefined) compiled.key = this.template(cache.key, [...path, "key"], place);
+    return compiled;
+  }
+
+  private checkStepIds(steps: Step[], jobPath: YamlPath): void {
+    const seen = new Set<string>();
+    for (const step of steps) {
+      if (step.id === undefined) continue;
+      if (seen.has(step.id)) {
+        this.diagnostics.push({
+          position: this.source.positionOf([...jobPath, "steps", step.index, "id"]),
+          message: `step id "${step.id}" is used twice in this job`,
+          hint: "step ids name steps.<id>.outputs, so each must be unique within its job",
+        });
+      }
+      seen.add(step.id);
+    }
+  }
+
+  private condition(condition: string | undefined, path: YamlPath, place: ExpressionPlace): string {
+    if (condition === undefined) return "success()";
+    for (const error of checkTemplate(condition, place, { bare: true })) {
+      this.diagnostics.push({
+        position: this.source.positionOf(path),
+        message: `invalid expression: ${error.message}`,
+        hint: "write a bare expression, e.g. `if: matrix.os == 'linux'`, or wrap it in ${{ }}",
+      });
+    }
+    return condition;
+  }
+
+  private templates(
+    values: Record<string, string>,
+    path: YamlPath,
+    place: ExpressionPlace,
+  ): Record<string, string> {
+    for (const [key, value] of Object.entries(values)) this.template(value, [...path, key], place);
+    return values;
+  }
+
+  private template(value: string, path: YamlPath, place: ExpressionPlace): string {
+    const errors = checkTemplate(value, place);
+    if (errors.length === 0) return value;
+    const nodePosition = this.source.positionOf(path);
+    for (const error of errors) {
+      this.diagnostics.push({
+        position: this.expressionPosition(value, error.offset, path) ?? nodePosition,
+        message: `invalid expression: ${error.message}`,
+        hint: "expressions use GitHub Actions' syntax: ${{ env.NAME }}, ${{ steps.<id>.outputs.<name> }}",
+      });
+    }
+    return value;
+  }
+
+  /** Finds the exact `${{` in the file text, so the caret points at the expression, not at the value. */
+  private expressionPosition(value: string, offset: number, path: YamlPath) {
+    let segmentText: string;
+    try {
+      const segment = findExpressions(value).find((s) => s.start === offset);
+      segmentText = segment ? value.slice(segment.start, segment.end) : value.slice(offset, offset + 3);
+    } catch {
+      segmentText = value.slice(offset, offset + 3);
+    }
+    const start = this.source.positionOf(path);
+    const lines = this.source.text.split("\n");
+    let base = 0;
+    for (let i = 0; i < start.line - 1; i++) base += (lines[i]?.length ?? 0) + 1;
+    const found = this.source.text.indexOf(segmentText, base + start.column - 1);
+    return found === -1 ? undefined : this.source.positionAt(found);
+  }
+}
+
+function dropKeys(root: unknown, path: readonly PropertyKey[], keys: readonly string[]): void {
+  let node: unknown = root;
+  for (const segment of path) node = (node as Record<PropertyKey, unknown> | undefined)?.[segment];
+  if (node && typeof node === "object") for (const key of keys) delete (node as Record<string, unknown>)[key];
+}
+
+function sortByPosition(diagnostics: Diagnostic[]): Diagnostic[] {
+  return diagnostics.sort(
+    (a, b) => a.position.line - b.position.line || a.position.column - b.position.column,
+  );
+}
+
+function retry(value: NativeStep["retry"]): Retry {
+  if (value === undefined) return { count: 0, delaySeconds: 1, factor: 2 };
+  if (typeof value === "number") return { count: value, delaySeconds: 1, factor: 2 };
+  return { count: value.count, delaySeconds: seconds(value.delay ?? 1), factor: value.factor ?? 2 };
+}
+
+function seconds(value: number | string): number {
+  if (typeof value === "number") return value;
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(value);
+  if (!match) return 1;
+  const n = Number(match[1]);
+  return match[2] === "ms" ? n / 1000 : match[2] === "m" ? n * 60 : n;
+}
+
+function toArray(value: string | string[] | undefined): string[] {
+  return value === undefined ? [] : typeof value === "string" ? [value] : value;
+}
+
+function firstLine(script: string): string {
+  const line = script.trim().split("\n")[0] ?? "";
+  return line.length > 60 ? `${line.slice(0, 57)}...` : line;
+}
+
+/** Turns one zod issue into diagnostics with positions; unknown keys give one diagnostic per key. */
+function issueToDiagnostics(issue: z.core.$ZodIssue, source: YamlSource): Diagnostic[] {
+  const path = issue.path;
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys.map((key) => ({
+      position: source.positionOf([...path, key], { key: true }),
+      message: `unknown key "${key}"${where(path)}`,
+      hint: suggestKey(key, path),
+    }));
+  }
+  if (issue.code === "invalid_key") {
+    return [
+      {
+        position: source.positionOf(path, { key: true }),
+        message: `invalid name "${String(path[path.length - 1])}": ${issue.issues[0]?.message ?? issue.message}`,
+      },
+    ];
+  }
+  const diagnostic: Diagnostic = {
+    position: source.positionOf(path),
+    message: `${describePath(path)}: ${issue.message.replace(/^Invalid input: /, "")}`,
+  };
+  if (issue.code === "invalid_type") diagnostic.expected = String(issue.expected);
+  if (issue.code === "invalid_union") diagnostic.hint = unionHint(path);
+  return [diagnostic];
+}
+
+function describePath(path: readonly PropertyKey[]): string {
+  return path.length === 0 ? "pipeline" : path.map(String).join(".");
+}
+
+function where(path: readonly PropertyKey[]): string {
+  return path.length === 0 ? " at the top level" : ` in ${describePath(path)}`;
+}
+
+const KNOWN_KEYS: Record<string, string[]> = {
+  top: ["name", "env", "secrets", "jobs"],
+  job: [
+    "name",
+    "needs",
+    "if",
+    "env",
+    "timeout-minutes",
+    "continue-on-error",
+    "outputs",
+    "matrix",
+    "concurrency",
+    "cache",
+    "artifacts",
+    "reports",
+    "steps",
+  ],
+  step: [
+    "run",
+    "id",
+    "name",
+    "env",
+    "working-directory",
+    "shell",
+    "if",
+    "timeout-minutes",
+    "retry",
+    "continue-on-error",
+    "cache",
+  ],
+};
+
+const GITHUB_ONLY: Record<string, string> = {
+  "runs-on": "slipway.yaml jobs run on this machine; runs-on belongs to GitHub workflows",
+  strategy: "in slipway.yaml the matrix is `matrix:` directly under the job",
+  uses: "slipway.yaml steps are `run:` scripts",
+  with: "slipway.yaml steps take `env:`, not `with:`",
+  timeout: "use timeout-minutes",
+};
+
+function suggestKey(key: string, path: readonly PropertyKey[]): string | undefined {
+  if (GITHUB_ONLY[key]) return GITHUB_ONLY[key];
+  const kind =
+    path.length === 0
+      ? "top"
+      : path.at(-2) === "steps"
+        ? "step"
+        : path[0] === "jobs" && path.length === 2
+          ? "job"
+          : undefined;
+  if (!kind) return undefined;
+  const known = KNOWN_KEYS[kind] ?? [];
+  const close = closest(key, known);
+  return close
+    ? `did you mean "${close}"? Allowed: ${known.join(", ")}`
+    : `allowed keys: ${known.join(", ")}`;
+}
+
+function unionHint(path: readonly PropertyKey[]): string | undefined {
+  const last = String(path.at(-1));
+  if (last === "needs") return "a job id or a list of job ids";
+  if (last === "retry") return "a number of retries, or {count, delay, factor}";
+  if (last === "artifacts") return "a list of paths, or {paths: [...]}";
+  if (last === "concurrency") return "a group name, or {group, cancel-in-progress}";
+  return undefined;
+}

@@ -1,0 +1,158 @@
+import { z } from "zod";
+
+/**
+ * The user-facing format of slipway.yaml. Keys follow GitHub Actions' words where they fit, so
+ * people feel at home. Every object is strict: an unknown key is an error, never ignored.
+ * The JSON Schema shipped for editors (`slipway schema`) is generated from this file, so the
+ * documentation of each key lives here, once.
+ */
+
+const json: z.ZodType<unknown> = z.lazy(() =>
+  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(json), z.record(z.string(), json)]),
+);
+
+/** Scalars are accepted where a string is expected, as YAML users write `VERSION: 1.2`. */
+const stringish = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+
+const envMap = z
+  .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "not a valid environment variable name"), stringish)
+  .meta({ description: "Environment variables; values may use ${{ }} expressions." });
+
+const condition = z.union([z.string(), z.boolean()]).transform(String).meta({
+  description:
+    "Run only when this expression is true. Without success(), failure(), always() or cancelled() it is implicitly `success() && (...)`.",
+});
+
+const timeoutMinutes = z.number().positive().meta({ description: "Kill the work after this many minutes." });
+
+const duration = z
+  .union([z.number().min(0), z.string().regex(/^\d+(\.\d+)?(ms|s|m)$/, "a duration like 500ms, 5s or 1m")])
+  .meta({ description: "Seconds, or a duration such as 500ms, 5s, 2m." });
+
+export const nativeCacheSchema = z
+  .strictObject({
+    inputs: z
+      .array(z.string())
+      .min(1)
+      .meta({ description: "Globs of files whose contents make the cache key (with the commands and env)." }),
+    outputs: z
+      .array(z.string())
+      .meta({ description: "Files or directories saved after a miss and restored on a hit." })
+      .default([]),
+    key: stringish.optional().meta({ description: "Extra text mixed into the key, such as a tool version." }),
+  })
+  .meta({
+    description:
+      "Skip the work when its inputs, commands, env and upstream jobs are unchanged, restoring its outputs.",
+  });
+
+const retrySchema = z.union([
+  z.number().int().min(0).max(10),
+  z.strictObject({
+    count: z.number().int().min(0).max(10).meta({ description: "Extra attempts after the first." }),
+    delay: duration.optional().meta({ description: "Wait before the first retry (default 1s)." }),
+    factor: z
+      .number()
+      .min(1)
+      .optional()
+      .meta({ description: "Backoff multiplier between retries (default 2)." }),
+  }),
+]);
+
+export const nativeStepSchema = z.strictObject({
+  run: stringish.meta({ description: "The script to run; with bash: `set -eo pipefail` semantics." }),
+  id: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, "letters, digits, _ and -, starting with a letter or _")
+    .optional()
+    .meta({ description: "Name to read this step's outputs: steps.<id>.outputs.<name>." }),
+  name: z.string().optional(),
+  env: envMap.optional(),
+  "working-directory": z.string().optional().meta({ description: "Relative to the workspace." }),
+  shell: z
+    .string()
+    .optional()
+    .meta({ description: "bash (default), sh, python, node, or a command with {0} for the script file." }),
+  if: condition.optional(),
+  "timeout-minutes": timeoutMinutes.optional(),
+  retry: retrySchema.optional().meta({ description: "Retries: a count, or {count, delay, factor}." }),
+  "continue-on-error": z.boolean().optional(),
+  cache: nativeCacheSchema.optional(),
+});
+
+const matrixSchema = z
+  .strictObject({
+    include: z.array(z.record(z.string(), json)).optional(),
+    exclude: z.array(z.record(z.string(), json)).optional(),
+    "max-parallel": z.number().int().positive().optional(),
+    "fail-fast": z
+      .boolean()
+      .optional()
+      .meta({ description: "Cancel the other children when one fails (default true)." }),
+  })
+  .catchall(z.array(json).meta({ description: "An axis: its values." }))
+  .meta({
+    description:
+      "Run the job once per combination of the axes' values; include adds or extends combinations, exclude removes them.",
+  });
+
+const concurrencySchema = z.union([
+  z.string(),
+  z.strictObject({ group: z.string(), "cancel-in-progress": z.boolean().optional() }),
+]);
+
+const jobIdPattern = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+export const nativeJobSchema = z.strictObject({
+  name: z.string().optional(),
+  needs: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .meta({ description: "Jobs that must finish first." }),
+  if: condition.optional(),
+  env: envMap.optional(),
+  "timeout-minutes": timeoutMinutes.optional().meta({ description: "Default 360." }),
+  "continue-on-error": z.boolean().optional(),
+  outputs: z
+    .record(z.string(), stringish)
+    .optional()
+    .meta({ description: "Values for dependent jobs: needs.<job>.outputs." }),
+  matrix: matrixSchema.optional(),
+  concurrency: concurrencySchema.optional(),
+  cache: nativeCacheSchema.optional(),
+  artifacts: z
+    .union([z.array(z.string()), z.strictObject({ paths: z.array(z.string()) })])
+    .optional()
+    .meta({ description: "Paths (globs) kept with the run and placed in the workspace of dependent jobs." }),
+  reports: z.strictObject({ junit: z.union([z.string(), z.array(z.string())]) }).optional(),
+  steps: z.array(nativeStepSchema).min(1, "a job needs at least one step"),
+});
+
+export const nativePipelineSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    name: z.string().optional(),
+    env: envMap.optional(),
+    secrets: z
+      .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/))
+      .optional()
+      .meta({
+        description:
+          "Names of secrets, read from the environment or --secret-file, available as ${{ secrets.NAME }} and masked in logs.",
+      }),
+    jobs: z
+      .record(
+        z.string().regex(jobIdPattern, "a job id: letters, digits, _ and -, starting with a letter or _"),
+        nativeJobSchema,
+      )
+      .refine((jobs) => Object.keys(jobs).length > 0, "a pipeline needs at least one job"),
+  })
+  .meta({ title: "Slipway pipeline", description: "slipway.yaml: a pipeline for `slipway run`." });
+
+export type NativePipeline = z.infer<typeof nativePipelineSchema>;
+export type NativeJob = z.infer<typeof nativeJobSchema>;
+export type NativeStep = z.infer<typeof nativeStepSchema>;
+
+export function nativeJsonSchema(): unknown {
+  return z.toJSONSchema(nativePipelineSchema, { io: "input", target: "draft-2020-12" });
+}

@@ -1,0 +1,63 @@
+import type { Job, Pipeline } from "./ir.js";
+import { expandMatrix, matrixJobKey } from "./matrix.js";
+import type { MatrixCombination } from "./matrix.js";
+import { UsageError } from "../errors/index.js";
+import { closest } from "../config/suggest.js";
+
+/** One job instance to run: a job, or one child of a matrix job. */
+export interface PlannedJob {
+  key: string;
+  job: Job;
+  matrix: MatrixCombination | undefined;
+  /** Keys of the instances this one waits for (every child of a needed matrix job). */
+  needs: string[];
+}
+
+export interface Plan {
+  pipeline: Pipeline;
+  /** In a stable order: declaration order, matrix children in expansion order. */
+  jobs: PlannedJob[];
+}
+
+/**
+ * Expands matrices and resolves `needs` to instances. When the user names jobs to run, the plan
+ * keeps those and everything they need, transitively, as `make target` would.
+ */
+export function planPipeline(pipeline: Pipeline, selected: readonly string[] = []): Plan {
+  const jobsById = new Map(pipeline.jobs.map((job) => [job.id, job]));
+  for (const id of selected) {
+    if (!jobsById.has(id)) {
+      const suggestion = closest(id, [...jobsById.keys()]);
+      throw new UsageError(`no job "${id}" in ${pipeline.source.file}`, {
+        hint: suggestion ? `did you mean "${suggestion}"?` : `jobs: ${[...jobsById.keys()].join(", ")}`,
+      });
+    }
+  }
+  const keep = new Set<string>();
+  const include = (id: string): void => {
+    if (keep.has(id)) return;
+    keep.add(id);
+    for (const need of jobsById.get(id)?.needs ?? []) include(need);
+  };
+  if (selected.length === 0) pipeline.jobs.forEach((job) => keep.add(job.id));
+  else selected.forEach(include);
+
+  const instancesOf = new Map<string, PlannedJob[]>();
+  for (const job of pipeline.jobs) {
+    if (!keep.has(job.id)) continue;
+    const instances: PlannedJob[] = job.matrix
+      ? expandMatrix(job.matrix).map((combination) => ({
+          key: matrixJobKey(job.id, combination),
+          job,
+          matrix: combination,
+          needs: [],
+        }))
+      : [{ key: job.id, job, matrix: undefined, needs: [] }];
+    instancesOf.set(job.id, instances);
+  }
+  const jobs = [...instancesOf.values()].flat();
+  for (const planned of jobs) {
+    planned.needs = planned.job.needs.flatMap((need) => (instancesOf.get(need) ?? []).map((i) => i.key));
+  }
+  return { pipeline: { ...pipeline, jobs: pipeline.jobs.filter((job) => keep.has(job.id)) }, jobs };
+}

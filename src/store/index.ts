@@ -1,0 +1,25 @@
+import { openPostgresStore } from "./postgres.js";
+import { openSqliteStore } from "./sqlite.js";
+import type { Store } from "./types.js";
+
+export type {
+  ArtifactRecord,
+  CacheEntry,
+  JobRecord,
+  JobStatus,
+  LogQuery,
+  RunRecord,
+  RunStatus,
+  StepAttemptRecord,
+  StepRecord,
+  StepStatus,
+  Store,
+} from "./types.js";
+
+/** Where a store lives: a SQLite file (the embedded default) or a PostgreSQL database. */
+export type StoreLocation = { kind: "sqlite"; file: string } | { kind: "postgres"; url: string };
+
+/** Opens the store at `location`, creating and migrating its schema as needed. */
+export async function openStore(location: StoreLocation): Promise<Store> {
+  return location.kind === "sqlite" ? openSqliteStore(location.file) : openPostgresStore(location.url);
+}

@@ -1,0 +1,207 @@
+import { Migrator } from "kysely";
+import type { Kysely, Migration, MigrationProvider } from "kysely";
+import { EnvironmentError } from "../errors/index.js";
+
+/*
+ * Migrations live in code, not in files, so a bundled or installed Slipway cannot lose them.
+ * Every statement must run unchanged on SQLite and PostgreSQL: plain text/integer/bigint
+ * columns, composite primary keys instead of dialect-specific auto-increment, JSON as text.
+ * Never edit a migration that has shipped; add the next one.
+ */
+
+const initial: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable("meta")
+      .addColumn("key", "text", (c) => c.primaryKey())
+      .addColumn("value", "bigint", (c) => c.notNull())
+      .execute();
+    await db
+      .withTables<{ meta: { key: string; value: number } }>()
+      .insertInto("meta")
+      .values({ key: "run_number", value: 0 })
+      .execute();
+
+    await db.schema
+      .createTable("runs")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("number", "integer", (c) => c.notNull().unique())
+      .addColumn("pipeline_name", "text", (c) => c.notNull())
+      .addColumn("file", "text", (c) => c.notNull())
+      .addColumn("front_end", "text", (c) => c.notNull())
+      .addColumn("project_dir", "text", (c) => c.notNull())
+      .addColumn("workspace", "text", (c) => c.notNull())
+      .addColumn("commit_sha", "text")
+      .addColumn("dirty", "integer", (c) => c.notNull())
+      .addColumn("trigger", "text", (c) => c.notNull())
+      .addColumn("actor", "text", (c) => c.notNull())
+      .addColumn("status", "text", (c) => c.notNull())
+      .addColumn("queued_at", "bigint", (c) => c.notNull())
+      .addColumn("started_at", "bigint")
+      .addColumn("finished_at", "bigint")
+      .execute();
+    // markInterrupted scans for unfinished runs at every start-up.
+    await db.schema.createIndex("runs_status").on("runs").column("status").execute();
+
+    await db.schema
+      .createTable("jobs")
+      .addColumn("run_id", "text", (c) => c.notNull())
+      .addColumn("key", "text", (c) => c.notNull())
+      .addColumn("position", "integer", (c) => c.notNull())
+      .addColumn("job_id", "text", (c) => c.notNull())
+      .addColumn("name", "text", (c) => c.notNull())
+      .addColumn("needs", "text", (c) => c.notNull())
+      .addColumn("matrix", "text")
+      .addColumn("status", "text", (c) => c.notNull())
+      .addColumn("started_at", "bigint")
+      .addColumn("finished_at", "bigint")
+      .addColumn("cache_hit", "integer", (c) => c.notNull().defaultTo(0))
+      .addColumn("cache_key", "text")
+      .addColumn("outputs", "text", (c) => c.notNull().defaultTo("{}"))
+      .addColumn("reason", "text")
+      .addPrimaryKeyConstraint("jobs_pk", ["run_id", "key"])
+      .addForeignKeyConstraint("jobs_run_fk", ["run_id"], "runs", ["id"], (f) => f.onDelete("cascade"))
+      .execute();
+
+    await db.schema
+      .createTable("steps")
+      .addColumn("run_id", "text", (c) => c.notNull())
+      .addColumn("job_key", "text", (c) => c.notNull())
+      .addColumn("step_index", "integer", (c) => c.notNull())
+      .addColumn("name", "text", (c) => c.notNull())
+      .addColumn("status", "text", (c) => c.notNull())
+      .addPrimaryKeyConstraint("steps_pk", ["run_id", "job_key", "step_index"])
+      .addForeignKeyConstraint("steps_job_fk", ["run_id", "job_key"], "jobs", ["run_id", "key"], (f) =>
+        f.onDelete("cascade"),
+      )
+      .execute();
+
+    await db.schema
+      .createTable("step_attempts")
+      .addColumn("run_id", "text", (c) => c.notNull())
+      .addColumn("job_key", "text", (c) => c.notNull())
+      .addColumn("step_index", "integer", (c) => c.notNull())
+      .addColumn("attempt", "integer", (c) => c.notNull())
+      .addColumn("status", "text", (c) => c.notNull())
+      .addColumn("exit_code", "integer")
+      .addColumn("started_at", "bigint", (c) => c.notNull())
+      .addColumn("finished_at", "bigint")
+      .addColumn("cache_hit", "integer", (c) => c.notNull().defaultTo(0))
+      .addColumn("reason", "text")
+      .addPrimaryKeyConstraint("step_attempts_pk", ["run_id", "job_key", "step_index", "attempt"])
+      .addForeignKeyConstraint(
+        "step_attempts_step_fk",
+        ["run_id", "job_key", "step_index"],
+        "steps",
+        ["run_id", "job_key", "step_index"],
+        (f) => f.onDelete("cascade"),
+      )
+      .execute();
+
+    await db.schema
+      .createTable("events")
+      .addColumn("run_id", "text", (c) => c.notNull())
+      .addColumn("seq", "integer", (c) => c.notNull())
+      .addColumn("type", "text", (c) => c.notNull())
+      .addColumn("at", "bigint", (c) => c.notNull())
+      .addColumn("body", "text", (c) => c.notNull())
+      .addPrimaryKeyConstraint("events_pk", ["run_id", "seq"])
+      .addForeignKeyConstraint("events_run_fk", ["run_id"], "runs", ["id"], (f) => f.onDelete("cascade"))
+      .execute();
+
+    // The primary key doubles as the index readLogs walks: run, job, step, attempt, seq.
+    await db.schema
+      .createTable("log_lines")
+      .addColumn("run_id", "text", (c) => c.notNull())
+      .addColumn("job_key", "text", (c) => c.notNull())
+      .addColumn("step_index", "integer", (c) => c.notNull())
+      .addColumn("attempt", "integer", (c) => c.notNull())
+      .addColumn("seq", "integer", (c) => c.notNull())
+      .addColumn("at", "bigint", (c) => c.notNull())
+      .addColumn("stream", "text", (c) => c.notNull())
+      .addColumn("text", "text", (c) => c.notNull())
+      .addPrimaryKeyConstraint("log_lines_pk", ["run_id", "job_key", "step_index", "attempt", "seq"])
+      .addForeignKeyConstraint("log_lines_run_fk", ["run_id"], "runs", ["id"], (f) => f.onDelete("cascade"))
+      .execute();
+
+    await db.schema
+      .createTable("test_results")
+      .addColumn("run_id", "text", (c) => c.notNull())
+      .addColumn("job_key", "text", (c) => c.notNull())
+      .addColumn("seq", "integer", (c) => c.notNull())
+      .addColumn("suite", "text", (c) => c.notNull())
+      .addColumn("name", "text", (c) => c.notNull())
+      .addColumn("classname", "text")
+      .addColumn("file", "text")
+      .addColumn("status", "text", (c) => c.notNull())
+      .addColumn("duration_ms", "bigint", (c) => c.notNull())
+      .addColumn("message", "text")
+      .addColumn("details", "text")
+      .addColumn("attempts", "integer", (c) => c.notNull())
+      .addPrimaryKeyConstraint("test_results_pk", ["run_id", "job_key", "seq"])
+      .addForeignKeyConstraint("test_results_run_fk", ["run_id"], "runs", ["id"], (f) =>
+        f.onDelete("cascade"),
+      )
+      .execute();
+    // Flaky-test history looks a test up across runs.
+    await db.schema.createIndex("test_results_test").on("test_results").columns(["suite", "name"]).execute();
+
+    await db.schema
+      .createTable("artifacts")
+      .addColumn("run_id", "text", (c) => c.notNull())
+      .addColumn("job_key", "text", (c) => c.notNull())
+      .addColumn("path", "text", (c) => c.notNull())
+      .addColumn("size_bytes", "bigint", (c) => c.notNull())
+      .addColumn("stored_at", "text", (c) => c.notNull())
+      .addPrimaryKeyConstraint("artifacts_pk", ["run_id", "job_key", "path"])
+      .addForeignKeyConstraint("artifacts_run_fk", ["run_id"], "runs", ["id"], (f) => f.onDelete("cascade"))
+      .execute();
+
+    await db.schema
+      .createTable("cache_entries")
+      .addColumn("key", "text", (c) => c.primaryKey())
+      .addColumn("job_id", "text", (c) => c.notNull())
+      .addColumn("path", "text", (c) => c.notNull())
+      .addColumn("outputs", "text", (c) => c.notNull())
+      .addColumn("created_at", "bigint", (c) => c.notNull())
+      .addColumn("size_bytes", "bigint", (c) => c.notNull())
+      .execute();
+  },
+};
+
+/** Every migration, in order. Keys sort lexically, which is the order Kysely applies them. */
+export const migrations: Readonly<Record<string, Migration>> = {
+  "0001_initial": initial,
+};
+
+const provider: MigrationProvider = {
+  getMigrations: () => Promise.resolve({ ...migrations }),
+};
+
+/**
+ * Brings the schema to the latest version. Kysely's migrator takes a lock (an advisory lock on
+ * PostgreSQL), so several servers starting at once apply each migration exactly once.
+ */
+export async function migrateToLatest(db: Kysely<unknown>, where: string): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: "slipway_migration",
+    migrationLockTableName: "slipway_migration_lock",
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === "Error")?.migrationName;
+    throw new EnvironmentError(
+      `cannot migrate the store at ${where}${failed === undefined ? "" : ` (migration ${failed})`}: ${describe(error)}`,
+      {
+        cause: error,
+        hint: "check that the database is reachable and writable, and not used by a newer Slipway",
+      },
+    );
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
