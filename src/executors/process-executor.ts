@@ -3,6 +3,9 @@ import { writeFile } from "node:fs/promises";
 import type { Executor, StepCommand, StepOutcome } from "./executor.js";
 import { resolveInvocation } from "./shell.js";
 
+/** How long output may still arrive after a step's process exited. */
+const OUTPUT_DRAIN_MS = 1000;
+
 export interface ProcessExecutorOptions {
   /** Time between SIGTERM and SIGKILL when a step is cancelled or times out. Default 5000 ms. */
   killGraceMs?: number;
@@ -71,11 +74,23 @@ export class ProcessExecutor implements Executor {
         resolve(result);
       };
       child.on("error", (error) => finish(outcome({ startError: error.message })));
-      // 'close' waits for stdout and stderr to end, so no output is lost after the exit.
-      child.on("close", (code, signal) => {
-        // A step that exits but leaves background processes behind must not keep them running.
+      let drainTimer: NodeJS.Timeout | undefined;
+      child.on("exit", (code, signal) => {
+        // The step is over when its main process exits. Processes it left in the background
+        // must not outlive it, and must not keep its output pipes (and so the step) open.
         if (child.pid !== undefined) killGroup(child.pid, "SIGKILL");
-        finish(outcome({ exitCode: code ?? undefined, signal: signal ?? undefined, timedOut, cancelled }));
+        const result = outcome({ exitCode: code ?? undefined, signal: signal ?? undefined, timedOut, cancelled });
+        // A process that left the group (setsid, a daemon) may still hold the pipes: stop waiting.
+        drainTimer = setTimeout(() => {
+          child.stdout.destroy();
+          child.stderr.destroy();
+          finish(result);
+        }, OUTPUT_DRAIN_MS);
+        // 'close' follows once stdout and stderr have ended, so no output is lost.
+        child.once("close", () => {
+          clearTimeout(drainTimer);
+          finish(result);
+        });
       });
     });
   }

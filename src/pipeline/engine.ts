@@ -18,6 +18,8 @@ import type { Plan, PlannedJob } from "./plan.js";
 export interface RunObserver {
   event(event: EngineEvent): void;
   log(line: LogLine): void;
+  /** Resolves once everything observed so far is stored; awaited before writing rows that refer to the run. */
+  drain?(): Promise<void>;
 }
 
 export interface EngineOptions {
@@ -143,43 +145,52 @@ export class Engine {
     const byKey = new Map(this.plan.jobs.map((j) => [j.key, j]));
     return new Promise<void>((resolve) => {
       const pump = () => {
-        for (const key of [...pending]) {
-          const planned = byKey.get(key);
-          if (!planned) continue;
-          if (!planned.needs.every((need) => DONE.has(this.results.get(need)?.status ?? "queued"))) continue;
-          if (this.cancelled) {
-            pending.delete(key);
-            this.finishUnstarted(planned, "cancelled", "the run was cancelled");
-            continue;
-          }
-          const decision = this.decideJob(planned);
-          if (decision !== "run") {
-            pending.delete(key);
-            this.finishUnstarted(planned, "skipped", decision);
-            continue;
-          }
-          if (this.running.size >= this.options.concurrency) break;
-          if (!this.hasMatrixSlot(planned)) continue;
-          const group = this.concurrencyGroup(planned);
-          if (group !== undefined && !this.acquireGroup(group, planned)) continue;
-          pending.delete(key);
-          const controller = new AbortController();
-          this.running.set(key, controller);
-          void this.runJob(planned, controller.signal)
-            .catch((error: unknown) => this.internalJobFailure(planned, error))
-            .finally(() => {
-              this.running.delete(key);
-              if (group !== undefined && this.groupHolders.get(group) === key)
-                this.groupHolders.delete(group);
-              this.failFast(planned, pending, byKey);
-              if (pending.size === 0 && this.running.size === 0) resolve();
-              else pump();
-            });
-        }
+        // Settling a job (skipped, cancelled) can make an earlier-declared one decidable:
+        // go round until a pass changes nothing.
+        while (this.pass(pending, byKey, pump));
         if (pending.size === 0 && this.running.size === 0) resolve();
       };
       pump();
     });
+  }
+
+  /** One pass over the pending jobs: settles or starts what it can. True when a job was settled. */
+  private pass(pending: Set<string>, byKey: Map<string, PlannedJob>, pump: () => void): boolean {
+    let settled = false;
+    for (const key of [...pending]) {
+      const planned = byKey.get(key);
+      if (!planned) continue;
+      if (!planned.needs.every((need) => DONE.has(this.results.get(need)?.status ?? "queued"))) continue;
+      if (this.cancelled) {
+        pending.delete(key);
+        this.finishUnstarted(planned, "cancelled", "the run was cancelled");
+        settled = true;
+        continue;
+      }
+      const decision = this.decideJob(planned);
+      if (decision !== "run") {
+        pending.delete(key);
+        this.finishUnstarted(planned, "skipped", decision);
+        settled = true;
+        continue;
+      }
+      if (this.running.size >= this.options.concurrency) break;
+      if (!this.hasMatrixSlot(planned)) continue;
+      const group = this.concurrencyGroup(planned);
+      if (group !== undefined && !this.acquireGroup(group, planned)) continue;
+      pending.delete(key);
+      const controller = new AbortController();
+      this.running.set(key, controller);
+      void this.runJob(planned, controller.signal)
+        .catch((error: unknown) => this.internalJobFailure(planned, error))
+        .finally(() => {
+          this.running.delete(key);
+          if (group !== undefined && this.groupHolders.get(group) === key) this.groupHolders.delete(group);
+          this.failFast(planned, pending, byKey);
+          pump();
+        });
+    }
+    return settled;
   }
 
   private hasMatrixSlot(planned: PlannedJob): boolean {
@@ -342,7 +353,7 @@ export class Engine {
       cacheKey = await this.cacheKeyFor(
         `job:${job.id}`,
         jobCache,
-        job.steps.map((s) => s.run),
+        job.steps.map(stepFingerprint),
         env,
         planned,
         upstream,
@@ -412,7 +423,10 @@ export class Engine {
         if (step.id) stepContexts[step.id] = { outputs: {}, outcome: "skipped", conclusion: "skipped" };
         continue;
       }
-      const result = await this.runStep(planned, step, ctx, env, jobSignal, upstream);
+      // A step that asked to run after a cancellation (always(), cancelled()) must not be killed
+      // by that cancellation at once: it is a cleanup; only the job's timeout still bounds it.
+      const stepSignal = status.cancelled ? jobTimeout : jobSignal;
+      const result = await this.runStep(planned, step, ctx, env, stepSignal, upstream);
       if (step.id) {
         stepContexts[step.id] = {
           outputs: result.outputs,
@@ -529,8 +543,10 @@ export class Engine {
       this.options.run.workspace,
       destination,
     );
-    if (records.length > 0) await this.options.store.recordArtifacts(records);
-    else
+    if (records.length > 0) {
+      await this.options.observer.drain?.();
+      await this.options.store.recordArtifacts(records);
+    } else
       this.systemLog(
         planned.key,
         planned.job.steps.length - 1,
@@ -548,8 +564,10 @@ export class Engine {
       const { results, files } = await collectJUnit(this.options.run.workspace, globs);
       if (files.length === 0)
         this.systemLog(planned.key, lastStep, 1, `reports.junit: no file matched ${globs.join(", ")}`);
-      if (results.length > 0)
+      if (results.length > 0) {
+        await this.options.observer.drain?.();
         await this.options.store.recordTestResults(this.options.run.id, planned.key, results);
+      }
     } catch (error) {
       this.systemLog(planned.key, lastStep, 1, `reports.junit: ${(error as Error).message}`);
     }
@@ -752,9 +770,8 @@ export class Engine {
       status = "timed_out";
       reason = `step ${step.index + 1} timed out after ${step.timeoutMinutes} minute(s)`;
     } else if (outcome.cancelled) {
-      // A cancelled step may have been stopped by the job's timeout rather than by the user.
-      status =
-        jobSignal.aborted && !this.cancelled && !this.options.signal.aborted ? "timed_out" : "cancelled";
+      // The job's timeout aborts with a TimeoutError; a user's cancel or fail-fast with anything else.
+      status = isTimeout(jobSignal.reason) ? "timed_out" : "cancelled";
       reason =
         status === "timed_out" ? `job timed out after ${planned.job.timeoutMinutes} minute(s)` : "cancelled";
     } else if (outcome.exitCode === 0) {
@@ -852,6 +869,15 @@ export class Engine {
   private emit(event: EngineEvent): void {
     this.options.observer.event(event);
   }
+}
+
+/** Everything about a step that changes what it does, for a job's cache key. */
+function stepFingerprint(step: Step): string {
+  return JSON.stringify([step.run, step.shell, step.env, step.workingDirectory ?? null, step.if]);
+}
+
+function isTimeout(reason: unknown): boolean {
+  return reason instanceof Error && reason.name === "TimeoutError";
 }
 
 function safeName(key: string): string {
