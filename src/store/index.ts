@@ -1,4 +1,3 @@
-import { openPostgresStore } from "./postgres.js";
 import { openSqliteStore } from "./sqlite.js";
 import type { Store } from "./types.js";
 
@@ -21,5 +20,8 @@ export type StoreLocation = { kind: "sqlite"; file: string } | { kind: "postgres
 
 /** Opens the store at `location`, creating and migrating its schema as needed. */
 export async function openStore(location: StoreLocation): Promise<Store> {
-  return location.kind === "sqlite" ? openSqliteStore(location.file) : openPostgresStore(location.url);
+  if (location.kind === "sqlite") return openSqliteStore(location.file);
+  // Loaded only when asked for: the pg driver costs every local command ~20 ms to load.
+  const { openPostgresStore } = await import("./postgres.js");
+  return openPostgresStore(location.url);
 }
