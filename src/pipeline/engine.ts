@@ -74,6 +74,8 @@ export class Engine {
   private readonly runDir: string;
   private cancelled = false;
   private readonly logSeq = new Map<string, number>();
+  /** Content digest of each job's published artifacts, for dependents' cache keys. */
+  private readonly artifactDigests = new Map<string, string>();
   /** Instance keys by job id: a matrix job's children. */
   private readonly instances = new Map<string, PlannedJob[]>();
 
@@ -353,7 +355,7 @@ export class Engine {
       cacheKey = await this.cacheKeyFor(
         `job:${job.id}`,
         jobCache,
-        job.steps.map(stepFingerprint),
+        [...job.steps.map(stepFingerprint), JSON.stringify(job.outputs)],
         env,
         planned,
         upstream,
@@ -400,7 +402,7 @@ export class Engine {
       const ctx = this.evaluation(planned, "step", status, {
         env,
         steps: stepContexts,
-        job: { status: failed ? "failure" : status.cancelled ? "cancelled" : "success" },
+        job: { status: status.cancelled ? "cancelled" : failed ? "failure" : "success" },
       });
       let runIt: boolean;
       try {
@@ -457,6 +459,9 @@ export class Engine {
       failed = true;
       reason ??= `outputs: ${(error as Error).message}`;
     }
+    // Outputs are stored and shown like logs, so they are masked like logs: a secret never
+    // leaves the step that used it through an output.
+    for (const [name, value] of Object.entries(outputs)) outputs[name] = this.masker.mask(value);
     await this.collectReports(planned);
 
     const wasCancelled = signal.aborted && !jobTimeout.aborted;
@@ -494,7 +499,7 @@ export class Engine {
     artifacts: ArtifactRecord[],
     reason: string | undefined,
   ): void {
-    const artifactHashes = artifacts.map((a) => `${a.path}:${a.sizeBytes}`);
+    const artifactHashes = this.artifactDigests.get(planned.key) ?? "";
     this.results.set(planned.key, {
       key: planned.key,
       status,
@@ -544,6 +549,10 @@ export class Engine {
       destination,
     );
     if (records.length > 0) {
+      const hashes = await Promise.all(
+        records.map(async (r) => `${r.path}:${sha256(await readFile(r.storedAt))}`),
+      );
+      this.artifactDigests.set(planned.key, sha256(hashes.join("\n")));
       await this.options.observer.drain?.();
       await this.options.store.recordArtifacts(records);
     } else

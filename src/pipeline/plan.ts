@@ -45,9 +45,10 @@ export function planPipeline(pipeline: Pipeline, selected: readonly string[] = [
   const instancesOf = new Map<string, PlannedJob[]>();
   for (const job of pipeline.jobs) {
     if (!keep.has(job.id)) continue;
+    const used = new Set<string>();
     const instances: PlannedJob[] = job.matrix
       ? expandMatrix(job.matrix).map((combination) => ({
-          key: matrixJobKey(job.id, combination),
+          key: uniqueKey(matrixJobKey(job.id, combination), used),
           job,
           matrix: combination,
           needs: [],
@@ -60,4 +61,15 @@ export function planPipeline(pipeline: Pipeline, selected: readonly string[] = [
     planned.needs = planned.job.needs.flatMap((need) => (instancesOf.get(need) ?? []).map((i) => i.key));
   }
   return { pipeline: { ...pipeline, jobs: pipeline.jobs.filter((job) => keep.has(job.id)) }, jobs };
+}
+
+/**
+ * Two combinations can print alike (`20` and `"20"`, a repeated include entry); each child still
+ * needs its own key, so later ones get a counter: `test (20) #2`.
+ */
+function uniqueKey(key: string, used: Set<string>): string {
+  let candidate = key;
+  for (let n = 2; used.has(candidate); n++) candidate = `${key} #${n}`;
+  used.add(candidate);
+  return candidate;
 }

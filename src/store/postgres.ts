@@ -1,5 +1,5 @@
 import { Kysely, PostgresDialect } from "kysely";
-import pg from "pg";
+import type pg from "pg";
 import { EnvironmentError } from "../errors/index.js";
 import { KyselyStore } from "./kysely-store.js";
 import { migrateToLatest } from "./migrations.js";
@@ -14,17 +14,22 @@ const INT8_OID = 20;
  * it as one. The parser is set on this pool only: pg.types.setTypeParser would change every pg
  * client in the process.
  */
-const types = {
-  getTypeParser(oid: number, format?: "text" | "binary") {
-    if (oid === INT8_OID && format !== "binary") return (value: string) => Number(value);
-    return pg.types.getTypeParser(oid, format);
-  },
-} as pg.CustomTypesConfig;
+function bigintAsNumber(driver: typeof pg): pg.CustomTypesConfig {
+  return {
+    getTypeParser(oid: number, format?: "text" | "binary") {
+      if (oid === INT8_OID && format !== "binary") return (value: string) => Number(value);
+      return driver.types.getTypeParser(oid, format);
+    },
+  } as pg.CustomTypesConfig;
+}
 
 /** Opens the PostgreSQL store at `url` (a postgres:// connection string) and migrates it. */
 export async function openPostgresStore(url: string): Promise<Store> {
+  // Imported here, not at the top: local runs on SQLite should not pay for loading the driver.
+  const { default: driver } = await import("pg");
+  const types = bigintAsNumber(driver);
   const where = redact(url);
-  const pool = new pg.Pool({ connectionString: url, max: 10, types });
+  const pool = new driver.Pool({ connectionString: url, max: 10, types });
   // An idle client that loses its server (restart, failover) emits 'error' on the pool;
   // unhandled, that would crash the process. The next query reconnects.
   pool.on("error", () => undefined);
