@@ -79,7 +79,12 @@ export class ProcessExecutor implements Executor {
         // The step is over when its main process exits. Processes it left in the background
         // must not outlive it, and must not keep its output pipes (and so the step) open.
         if (child.pid !== undefined) killGroup(child.pid, "SIGKILL");
-        const result = outcome({ exitCode: code ?? undefined, signal: signal ?? undefined, timedOut, cancelled });
+        const result = outcome({
+          exitCode: code ?? undefined,
+          signal: signal ?? undefined,
+          timedOut,
+          cancelled,
+        });
         // A process that left the group (setsid, a daemon) may still hold the pipes: stop waiting.
         drainTimer = setTimeout(() => {
           child.stdout.destroy();
