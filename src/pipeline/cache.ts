@@ -1,5 +1,18 @@
 import { createHash } from "node:crypto";
-import { copyFile, cp, mkdir, readFile, rename, rm, stat } from "node:fs/promises";
+import {
+  chmod,
+  copyFile,
+  cp,
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  readlink,
+  rename,
+  rm,
+  stat,
+  symlink,
+} from "node:fs/promises";
 import path from "node:path";
 import { glob } from "tinyglobby";
 import type { CacheEntry, Store } from "../store/index.js";
@@ -125,17 +138,24 @@ async function exists(p: string): Promise<boolean> {
   );
 }
 
+/** Copies a file or directory tree, merging into what is there; symlinks stay symlinks (node_modules/.bin). */
 async function copyTree(source: string, target: string): Promise<void> {
-  const s = await stat(source);
-  if (!s.isDirectory()) {
-    await mkdir(path.dirname(target), { recursive: true });
+  await mkdir(path.dirname(target), { recursive: true });
+  await copyEntry(source, target);
+}
+
+async function copyEntry(source: string, target: string): Promise<void> {
+  const s = await lstat(source);
+  if (s.isSymbolicLink()) {
+    await rm(target, { force: true });
+    await symlink(await readlink(source), target);
+  } else if (s.isDirectory()) {
+    await mkdir(target, { recursive: true });
+    const entries = await readdir(source);
+    await Promise.all(entries.map((entry) => copyEntry(path.join(source, entry), path.join(target, entry))));
+  } else {
     await copyFile(source, target);
-    return;
-  }
-  const files = await glob("**/*", { cwd: source, dot: true, onlyFiles: true });
-  for (const file of files) {
-    await mkdir(path.dirname(path.join(target, file)), { recursive: true });
-    await copyFile(path.join(source, file), path.join(target, file));
+    await chmod(target, s.mode);
   }
 }
 

@@ -2,7 +2,7 @@
 import { pathToFileURL } from "node:url";
 
 const dir = process.argv[2];
-const { createApp } = await import(pathToFileURL(`${dir}/dist/app.js`).href);
+const { createApp } = await import(pathToFileURL(`${dir}/dist/src/app.js`).href);
 const server = createApp();
 await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
 const base = `http://127.0.0.1:${server.address().port}`;

@@ -1,21 +1,23 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { createApp } from "../src/app.js";
 
-let server;
-let base;
+let server: Server;
+let base: string;
 
 before(async () => {
   server = createApp();
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${server.address().port}`;
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 
-after(() => new Promise((resolve) => server.close(resolve)));
+after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-const call = async (method, path, body) => {
-  const res = await fetch(base + path, { method, body: body && JSON.stringify(body) });
-  return { status: res.status, body: await res.json() };
+const call = async (method: string, path: string, body?: unknown) => {
+  const res = await fetch(base + path, { method, body: body === undefined ? null : JSON.stringify(body) });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 };
 
 test("health check answers", async () => {
@@ -34,7 +36,7 @@ test("stock goes up and down over HTTP", async () => {
 test("bad requests get 400 with a message", async () => {
   const res = await call("POST", "/items/API-2", { quantity: -1 });
   assert.equal(res.status, 400);
-  assert.match(res.body.error, /positive integer/);
+  assert.match(String(res.body.error), /positive integer/);
 });
 
 test("unknown routes get 404", async () => {
