@@ -364,14 +364,7 @@ export class Engine {
       if (entry) {
         const restored = await this.cache.restore(entry, jobCache, run.workspace);
         for (const step of job.steps) {
-          this.emit({
-            type: "step.started",
-            at: this.now(),
-            runId: run.id,
-            jobKey: planned.key,
-            stepIndex: step.index,
-            attempt: 1,
-          });
+          this.emit(this.stepStarted(planned.key, step.index, 1));
           this.emit(
             this.stepFinished(planned.key, step.index, 1, "success", undefined, 0, true, "cache hit"),
           );
@@ -413,14 +406,7 @@ export class Engine {
         reason = `step ${step.index + 1} if: ${(error as Error).message}`;
       }
       if (!runIt || (jobSignal.aborted && step.if === "success()")) {
-        this.emit({
-          type: "step.started",
-          at: this.now(),
-          runId: run.id,
-          jobKey: planned.key,
-          stepIndex: step.index,
-          attempt: 1,
-        });
+        this.emit(this.stepStarted(planned.key, step.index, 1));
         this.emit(this.stepFinished(planned.key, step.index, 1, "skipped", undefined, 0, false, undefined));
         if (step.id) stepContexts[step.id] = { outputs: {}, outcome: "skipped", conclusion: "skipped" };
         continue;
@@ -630,14 +616,7 @@ export class Engine {
         cwd = path.resolve(run.workspace, interpolate(step.workingDirectory, stepCtx));
     } catch (error) {
       const reason = `expression failed: ${(error as Error).message}`;
-      this.emit({
-        type: "step.started",
-        at: this.now(),
-        runId: run.id,
-        jobKey: planned.key,
-        stepIndex: step.index,
-        attempt: 1,
-      });
+      this.emit(this.stepStarted(planned.key, step.index, 1));
       this.systemLog(planned.key, step.index, 1, reason);
       this.emit(this.stepFinished(planned.key, step.index, 1, "failure", undefined, 0, false, reason));
       return { status: "failure", outputs: {}, reason };
@@ -658,14 +637,7 @@ export class Engine {
       );
       const entry = await this.cache.lookup(stepCacheKey);
       if (entry) {
-        this.emit({
-          type: "step.started",
-          at: this.now(),
-          runId: run.id,
-          jobKey: planned.key,
-          stepIndex: step.index,
-          attempt: 1,
-        });
+        this.emit(this.stepStarted(planned.key, step.index, 1));
         const restored = await this.cache.restore(entry, stepCache, run.workspace);
         this.systemLog(
           planned.key,
@@ -827,6 +799,10 @@ export class Engine {
       result[key] = interpolate(template, { ...ctx, contexts: { ...ctx.contexts, env: result } });
     }
     return result;
+  }
+
+  private stepStarted(jobKey: string, stepIndex: number, attempt: number): EngineEvent {
+    return { type: "step.started", at: this.now(), runId: this.options.run.id, jobKey, stepIndex, attempt };
   }
 
   private stepFinished(
