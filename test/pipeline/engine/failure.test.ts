@@ -272,7 +272,8 @@ jobs:
       {
         signal: controller.signal,
         onLog: (line) => {
-          if (line.text === "before-cancel") controller.abort();
+          // Abort once both lines are out: aborting earlier could stop bash before its second echo.
+          if (line.text === "on stderr") controller.abort();
         },
       },
     );
