@@ -1,12 +1,14 @@
 import { benchEngine } from "./engine.js";
 import { benchExample } from "./example.js";
+import { benchExecutor } from "./executor.js";
 
 /**
- * `npm run bench [case...]`: each case prints one JSON line with its ratio against a baseline
- * measured side by side in the same run. Record results in docs/benchmarks.md.
+ * `npm run bench [case...]`: each case prints one JSON line per measurement with its ratio
+ * against a baseline measured side by side in the same run. Results go to docs/benchmarks.md.
  */
-const cases: Record<string, () => void> = {
+const cases: Record<string, () => void | Promise<void>> = {
   engine: () => benchEngine(),
+  executor: () => benchExecutor(),
   example: () => benchExample(),
 };
 
@@ -17,5 +19,5 @@ for (const name of wanted.length > 0 ? wanted : Object.keys(cases)) {
     process.stderr.write(`unknown benchmark "${name}"; cases: ${Object.keys(cases).join(", ")}\n`);
     process.exit(2);
   }
-  run();
+  await run();
 }

@@ -42,6 +42,14 @@ program
   .option("--no-cache", "ignore cached results and run everything")
   .option("--in-place", "run in the project directory instead of a snapshot of it")
   .option("--data-dir <dir>", "where runs, logs and the cache are kept (default: <project>/.slipway)")
+  .addOption(
+    new Option(
+      "--executor <name>",
+      "how steps are started: slots (bash slots, fast) or process (one spawn per step)",
+    )
+      .choices(["slots", "process"])
+      .default("slots"),
+  )
   .action(runCommand);
 
 program

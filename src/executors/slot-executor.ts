@@ -39,40 +39,69 @@ export interface SlotExecutorOptions {
 }
 
 /**
- * The launcher, run as `bash --noprofile --norc -c LAUNCHER` with LC_ALL=C (so `read -N` and
- * `${p:0:1}` count bytes). A request is `<length>\n` and then <length> bytes: a delimiter byte
- * that occurs in no field, then the fields each followed by it: id, cwd, env count, argv count,
- * env entries, argv, and a final ".". `read -N` reads it in large chunks, where `read -d ''`
- * from a pipe costs one syscall per byte (~1 ms for a 3 KB environment); splitting on IFS is in
- * memory. set -f keeps the split from globbing; set -m gives each step its own process group.
- * Bash's own stderr goes to /dev/null (job notices); steps get the real one, saved as fd 4.
+ * The launcher, run as `bash --noprofile --norc -c LAUNCHER slipway` with LC_ALL=C (so `read -N`
+ * and `${p:0:1}` count bytes). A request is `<length>\n` and then <length> bytes: a delimiter
+ * byte that occurs in no field, then the fields each followed by it: id, cwd, mode, env count,
+ * argv count, env entries, argv, and a final ".". `read -N` reads it in large chunks, where
+ * `read -d ''` from a pipe costs one syscall per byte (~1 ms for a 3 KB environment); splitting
+ * on IFS is in memory. set -f keeps the split from globbing; set -m gives each step its own
+ * process group. Bash's own stderr goes to /dev/null (job notices); steps get the real one, kept
+ * as fd 4. The launcher's variables are prefixed `_sw_` and exported variables unexported, so
+ * that in mode x the step's environment is exactly the exported entries: `exec` (unlike running a
+ * command) adds nothing, not even `_`, and saves the second exec that `env -i` costs (~1 ms on a
+ * slow machine). Mode e, for names bash cannot export as given (see EXPORTABLE), uses `env -i`.
+ * That includes `_`, which bash unexports after every command: an environment inherited from a
+ * shell has it, so callers that want the fast path should leave `_` out.
  */
 export const SLOT_LAUNCHER = `set -f -m
+export -n PATH LC_ALL PWD OLDPWD SHLVL $(compgen -e)
+_sw_env=$(type -P env) || _sw_env=/usr/bin/env
 exec 4>&2 2>/dev/null
-while IFS= read -r len; do
-  IFS= read -r -N "$len" p || exit 0
-  IFS=\${p:0:1}; f=(\${p:1}); IFS=$' \\t\\n'
-  id=\${f[0]}
-  printf '\\0\\036SLIPWAY-BEGIN %s\\n' "$id"; printf '\\0\\036SLIPWAY-BEGIN %s\\n' "$id" >&4
+while IFS= read -r _sw_len; do
+  IFS= read -r -N "$_sw_len" _sw_p || exit 0
+  IFS=\${_sw_p:0:1}; _sw_f=(\${_sw_p:1}); IFS=$' \\t\\n'
+  _sw_id=\${_sw_f[0]}
+  printf '\\0\\036SLIPWAY-BEGIN %s\\n' "$_sw_id"; printf '\\0\\036SLIPWAY-BEGIN %s\\n' "$_sw_id" >&4
   (
-    cd -- "\${f[1]}" || { printf 'nocwd %s\\n' "$id" >&3; exit 1; }
-    exec env -i -- "\${f[@]:4:f[2]}" "\${f[@]:4+f[2]:f[3]}" 3>&-
+    cd -- "\${_sw_f[1]}" 2>/dev/null || { printf 'nocwd %s\\n' "$_sw_id" >&3; exit 1; }
+    exec 3>&-
+    unset PATH
+    _sw_a=("\${_sw_f[@]:5+_sw_f[3]:_sw_f[4]}")
+    [[ \${_sw_f[2]} == x ]] && { ((_sw_f[3] == 0)) || export -- "\${_sw_f[@]:5:_sw_f[3]}"; } && exec -- "\${_sw_a[@]}"
+    exec "$_sw_env" -i -- "\${_sw_f[@]:5:_sw_f[3]}" "\${_sw_a[@]}"
   ) </dev/null 2>&4 4>&- &
-  pid=$!
-  printf 'started %s %s\\n' "$id" "$pid" >&3
-  wait "$pid"; status=$?
-  kill -KILL -- "-$pid"
-  printf '\\0\\036SLIPWAY-END %s\\n' "$id"; printf '\\0\\036SLIPWAY-END %s\\n' "$id" >&4
-  printf 'exit %s %s\\n' "$id" "$status" >&3
+  _sw_pid=$!
+  printf 'started %s %s\\n' "$_sw_id" "$_sw_pid" >&3
+  wait "$_sw_pid"; _sw_status=$?
+  kill -KILL -- "-$_sw_pid"
+  printf '\\0\\036SLIPWAY-END %s\\n' "$_sw_id"; printf '\\0\\036SLIPWAY-END %s\\n' "$_sw_id" >&4
+  printf 'exit %s %s\\n' "$_sw_id" "$_sw_status" >&3
 done
 `;
+
+/**
+ * Environment names the launcher may `export` as they are: identifiers that bash gives no
+ * meaning of its own (readonly like UID, dynamic like RANDOM, or changing the shell like
+ * POSIXLY_CORRECT) and that do not clash with the launcher's variables.
+ */
+const EXPORTABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const BASH_SPECIAL =
+  /^(BASH.*|_sw_.*|_|SHELLOPTS|POSIXLY_CORRECT|UID|EUID|PPID|GROUPS|FUNCNAME|RANDOM|SRANDOM|SECONDS|LINENO|HISTCMD|EPOCHREALTIME|EPOCHSECONDS|DIRSTACK|PIPESTATUS|COMP_WORDBREAKS|OPTIND|OPTARG|IFS)$/;
 
 /** How long a dead slot's pipes may still deliver output before its step is failed. */
 const SLOT_DEATH_DRAIN_MS = 200;
 const EMPTY = Buffer.alloc(0);
-/** Bytes that may separate request fields: none is IFS whitespace, all are rare in env and argv. */
-const DELIMITERS = [...Array.from({ length: 8 }, (_, i) => i + 1), ...Array.from({ length: 18 }, (_, i) => i + 14)];
-const SIGNAL_NAMES = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n, name]));
+/**
+ * Bytes that may separate request fields, most likely unused first: control characters that are
+ * not IFS whitespace, without \x01 and \x7f, which bash uses internally (CTLESC, CTLNUL).
+ */
+const DELIMITERS = [
+  ...Array.from({ length: 18 }, (_, i) => 31 - i),
+  ...Array.from({ length: 7 }, (_, i) => 8 - i),
+].map((code) => String.fromCharCode(code));
+const SIGNAL_NAMES = new Map<number, string>();
+for (const [name, n] of Object.entries(constants.signals))
+  if (!SIGNAL_NAMES.has(n)) SIGNAL_NAMES.set(n, name);
 
 type StreamName = "stdout" | "stderr";
 /** Where a stream of the running job is: before its BEGIN, inside the step's output, after END. */
@@ -110,13 +139,17 @@ class Slot {
     bash: string,
     private readonly onDeath: (slot: Slot, reason: string) => void,
   ) {
-    this.child = spawn(bash, ["--noprofile", "--norc", "-c", SLOT_LAUNCHER], {
+    this.child = spawn(bash, ["--noprofile", "--norc", "-c", SLOT_LAUNCHER, "slipway"], {
       stdio: ["pipe", "pipe", "pipe", "pipe"],
       env: { PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin", LC_ALL: "C" },
       // Its own session: no terminal, so Ctrl-C reaches the engine, not the slots.
       detached: true,
     });
-    this.exited = new Promise((resolve) => this.child.once("close", () => resolve()));
+    // Not 'close': a process that escaped a step may hold the slot's pipes open forever.
+    this.exited = new Promise((resolve) => {
+      this.child.once("exit", () => resolve());
+      this.child.once("error", () => resolve());
+    });
     const { stdin, stdout, stderr } = this.child;
     const control = this.child.stdio[3] as Socket;
     stdin?.on("error", () => {}); // EPIPE when the slot died: reported through 'exit'.
@@ -145,13 +178,12 @@ class Slot {
 
   start(job: Omit<Job, "id" | "begin" | "end">, argv: string[]): Job | string {
     const id = `${this.token}.${++this.seq}`;
-    const fields = [id, job.command.cwd, String(0), String(argv.length)];
-    const env = Object.entries(job.command.env).map(([k, v]) => `${k}=${v}`);
-    fields[2] = String(env.length);
-    fields.push(...env, ...argv, ".");
-    const delimiter = DELIMITERS.find((d) => fields.every((f) => !f.includes(String.fromCharCode(d))));
-    if (delimiter === undefined) return "the step's environment and arguments contain every control character";
-    const d = String.fromCharCode(delimiter);
+    const entries = Object.entries(job.command.env);
+    const mode = entries.every(([k]) => EXPORTABLE.test(k) && !BASH_SPECIAL.test(k)) ? "x" : "e";
+    const env = entries.map(([k, v]) => `${k}=${v}`);
+    const fields = [id, job.command.cwd, mode, String(env.length), String(argv.length), ...env, ...argv, "."];
+    const d = DELIMITERS.find((c) => fields.every((f) => !f.includes(c)));
+    if (d === undefined) return "the step's environment and arguments contain every control character";
     const body = Buffer.from(d + fields.join(d) + d, "utf8");
     const full: Job = {
       ...job,
@@ -231,7 +263,7 @@ class Slot {
       job.phase.stdout = job.phase.stderr = "after";
       if (job.status !== undefined) job.check();
       else job.finish(outcome({ startError: reason }));
-    }, SLOT_DEATH_DRAIN_MS).unref();
+    }, SLOT_DEATH_DRAIN_MS);
   }
 
   /** Kills the slot and closes its pipes: a stray writer still holding them gets EPIPE. */
@@ -321,7 +353,8 @@ export class SlotExecutor implements Executor {
             }
             // Bash reports a death by signal n as 128+n; so does a shell whose last command was
             // killed. Only when we sent the signal is it reported as one, as ProcessExecutor would.
-            const signal = (timedOut || cancelled) && status > 128 ? SIGNAL_NAMES.get(status - 128) : undefined;
+            const signal =
+              (timedOut || cancelled) && status > 128 ? SIGNAL_NAMES.get(status - 128) : undefined;
             job.finish(
               outcome({ exitCode: signal === undefined ? status : undefined, signal, timedOut, cancelled }),
             );
@@ -350,9 +383,15 @@ export class SlotExecutor implements Executor {
   /** Ends every slot; steps still running finish first. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const slot of this.idle.splice(0)) slot.child.stdin?.end();
-    for (const slot of this.slots) if (slot.job === undefined) slot.child.stdin?.end();
-    await Promise.all([...this.slots].map((slot) => slot.exited));
+    this.idle.length = 0;
+    const slots = [...this.slots];
+    // An idle launcher exits at the end of its input; a busy one after its step (see release).
+    for (const slot of slots) {
+      slot.setBusy(true); // Wait for the exits rather than let Node leave first.
+      if (slot.job === undefined) slot.child.stdin?.end();
+    }
+    await Promise.all(slots.map((slot) => slot.exited));
+    for (const slot of slots) for (const stream of slot.child.stdio) stream?.destroy();
   }
 
   private take(): Slot {
@@ -389,12 +428,13 @@ export class SlotExecutor implements Executor {
 }
 
 function cwdError(cwd: string): string {
+  let reason = "permission denied";
   try {
-    if (!statSync(cwd).isDirectory()) return `working directory ${cwd} is not a directory`;
+    if (!statSync(cwd).isDirectory()) reason = "not a directory";
   } catch (error) {
-    return `working directory ${cwd}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`;
+    reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such directory" : String(error);
   }
-  return `cannot change to working directory ${cwd}`;
+  return `cannot change to working directory ${cwd}: ${reason}`;
 }
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {

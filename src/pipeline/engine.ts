@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Executor, StepOutcome } from "../executors/index.js";
@@ -764,7 +765,9 @@ export class Engine {
 
     let outputs: Record<string, string> = {};
     try {
-      const text = await readFile(outputFile, "utf8");
+      // Synchronous on purpose: most steps write no outputs, and a failed sync open costs
+      // microseconds where a thread-pool round trip per step shows in runs of short steps.
+      const text = readFileSync(outputFile, "utf8");
       outputs = parseOutputsFile(text, `$SLIPWAY_OUTPUT of step ${step.index + 1}`);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") {

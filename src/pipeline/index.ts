@@ -11,5 +11,6 @@ export type { Plan, PlannedJob } from "./plan.js";
 export { toDot, toMermaid } from "./graph-export.js";
 export { locatePipeline, PIPELINE_FILES } from "./locate.js";
 export { runLocally, openLocalStore, defaultDataDir, INHERITED_ENV } from "./local-run.js";
-export type { LocalRunOptions, LocalRunResult } from "./local-run.js";
+export type { ExecutorName, LocalRunOptions, LocalRunResult } from "./local-run.js";
+export { EXECUTOR_NAMES } from "./local-run.js";
 export { Recorder } from "./recorder.js";

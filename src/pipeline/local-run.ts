@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { ProcessExecutor } from "../executors/index.js";
+import { ProcessExecutor, SlotExecutor } from "../executors/index.js";
 import type { Executor } from "../executors/index.js";
 import { EnvironmentError } from "../errors/index.js";
 import { openStore } from "../store/index.js";
@@ -46,11 +46,19 @@ export interface LocalRunOptions {
   secretFile?: string;
   observers?: readonly RunObserver[];
   signal?: AbortSignal;
-  executor?: Executor;
+  /** The executor to use, or the name of a built-in one. Default "slots". */
+  executor?: Executor | ExecutorName;
   env?: Readonly<Record<string, string | undefined>>;
   /** Called once the run has an id, before any job starts. */
   onStart?: (run: RunInfo) => void;
 }
+
+/**
+ * The built-in local executors: "slots" spawns steps from long-lived bash processes (fast for
+ * short steps), "process" spawns each step from Node directly. Both give the same results.
+ */
+export type ExecutorName = "slots" | "process";
+export const EXECUTOR_NAMES: readonly ExecutorName[] = ["slots", "process"];
 
 export interface LocalRunResult extends RunResult {
   run: RunInfo;
@@ -110,8 +118,14 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
       if (value !== undefined) baseEnv[name] = value;
     }
     const recorder = new Recorder(store, options.observers ?? []);
+    const executor =
+      typeof options.executor === "object"
+        ? options.executor
+        : options.executor === "process"
+          ? new ProcessExecutor()
+          : new SlotExecutor();
     const engine = new Engine(plan, {
-      executor: options.executor ?? new ProcessExecutor(),
+      executor,
       store,
       dataDir,
       run,
@@ -126,6 +140,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
     try {
       result = await engine.run();
     } finally {
+      if (executor !== options.executor && executor instanceof SlotExecutor) await executor.close();
       await recorder.drain();
       await rm(path.join(runDir, "pid"), { force: true });
     }

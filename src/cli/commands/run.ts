@@ -16,6 +16,7 @@ export interface RunFlags {
   cache: boolean;
   inPlace?: boolean;
   dataDir?: string;
+  executor: "slots" | "process";
 }
 
 export async function runCommand(jobs: string[], flags: RunFlags): Promise<void> {
@@ -48,6 +49,7 @@ export async function runCommand(jobs: string[], flags: RunFlags): Promise<void>
       inPlace: flags.inPlace ?? false,
       ...(flags.secretFile ? { secretFile: flags.secretFile } : {}),
       observers: [observer],
+      executor: flags.executor,
       signal: controller.signal,
     });
     if (result.status !== "success" && !flags.json && !flags.inPlace) {
