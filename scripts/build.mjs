@@ -13,9 +13,7 @@ await build({
   format: "esm",
   target: "node20",
   sourcemap: "linked",
-  minifyWhitespace: true,
-  minifySyntax: true,
-  keepNames: true,
+  minify: true,
   // Native addons and optional drivers stay as packages.
   external: ["better-sqlite3", "pg", "pg-native"],
   define: { __SLIPWAY_VERSION__: JSON.stringify(version) },
