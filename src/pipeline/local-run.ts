@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { ProcessExecutor, SlotExecutor } from "../executors/index.js";
@@ -34,6 +35,8 @@ export const INHERITED_ENV = [
 export interface LocalRunOptions {
   pipeline: Pipeline;
   projectDir: string;
+  /** Absolute path of the pipeline file, to record it relative to the project. Default: the IR's source file. */
+  pipelineFile?: string;
   /** Where Slipway keeps its store, cache and run files. Default `<projectDir>/.slipway`. */
   dataDir?: string;
   /** Job ids to run (with what they need); empty = all. */
@@ -76,7 +79,7 @@ export async function openLocalStore(dataDir: string): Promise<Store> {
 
 /**
  * Runs a pipeline on this machine: snapshot the working tree into a fresh workspace, plan, run
- * with the process executor, and record everything in the store under the data directory.
+ * with a local executor, and record everything in the store under the data directory.
  */
 export async function runLocally(options: LocalRunOptions): Promise<LocalRunResult> {
   const dataDir = options.dataDir ?? defaultDataDir(options.projectDir);
@@ -99,9 +102,9 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
     const run: RunInfo = {
       id,
       pipelineName: options.pipeline.name,
-      file:
-        path.relative(options.projectDir, path.resolve(options.projectDir, options.pipeline.source.file)) ||
-        options.pipeline.source.file,
+      file: options.pipelineFile
+        ? path.relative(options.projectDir, options.pipelineFile)
+        : options.pipeline.source.file,
       frontEnd: options.pipeline.source.frontEnd,
       projectDir: options.projectDir,
       workspace,
@@ -144,12 +147,30 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
       await recorder.drain();
       await rm(path.join(runDir, "pid"), { force: true });
     }
-    // A successful run's workspace is only a copy; a failed one is kept to look into.
-    if (result.status === "success" && !options.inPlace)
-      await rm(workspace, { recursive: true, force: true });
+    // A successful run's workspace is only a copy; a failed one is kept to look into, but only
+    // the last few, so a pipeline failing all day does not fill the disk.
+    if (!options.inPlace) {
+      if (result.status === "success") await rm(workspace, { recursive: true, force: true });
+      await pruneWorkspaces(path.join(dataDir, "runs"), KEPT_WORKSPACES);
+    }
     return { ...result, run };
   } finally {
     await store.close();
+  }
+}
+
+/** How many failed runs' workspaces are kept. */
+export const KEPT_WORKSPACES = 5;
+
+async function pruneWorkspaces(runsDir: string, keep: number): Promise<void> {
+  const runs = (await readdir(runsDir)).sort().reverse();
+  let kept = 0;
+  for (const id of runs) {
+    const workspace = path.join(runsDir, id, "workspace");
+    if (!existsSync(workspace)) continue;
+    // A run still going (its pid file present) is never pruned.
+    if (existsSync(path.join(runsDir, id, "pid"))) continue;
+    if (kept++ >= keep) await rm(workspace, { recursive: true, force: true });
   }
 }
 

@@ -20,7 +20,7 @@ export interface RunFlags {
 }
 
 export async function runCommand(jobs: string[], flags: RunFlags): Promise<void> {
-  const { pipeline, projectDir } = await loadProjectPipeline(flags.file);
+  const { pipeline, projectDir, file } = await loadProjectPipeline(flags.file);
   const observer = chooseRenderer(flags);
 
   // First Ctrl-C or SIGTERM: stop the steps gracefully and record the run as cancelled.
@@ -42,6 +42,7 @@ export async function runCommand(jobs: string[], flags: RunFlags): Promise<void>
     const result = await runLocally({
       pipeline,
       projectDir,
+      pipelineFile: file,
       ...(flags.dataDir ? { dataDir: path.resolve(flags.dataDir) } : {}),
       jobs,
       ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { RunRecord } from "../../../src/store/index.js";
-import { runPipeline, tempDir, withStore } from "./harness.js";
+import { KEPT_WORKSPACES } from "../../../src/pipeline/local-run.js";
+import { exists, runPipeline, tempDir, withStore } from "./harness.js";
 
 describe("runs in the store", () => {
   it("numbers runs and keeps each run's jobs apart", async () => {
@@ -93,5 +94,22 @@ jobs:
       const jobs = await store.listJobs(liveId);
       expect(jobs.map((j) => j.status)).toEqual(["success"]);
     });
+  });
+});
+
+describe("workspaces", () => {
+  it("deletes a successful run's workspace and keeps only the last failed ones", async () => {
+    const dataDir = await tempDir("slipway-data-");
+    const projectDir = await tempDir("slipway-project-");
+    const ok = await runPipeline("jobs:\n  j:\n    steps: [{ run: 'true' }]\n", { dataDir, projectDir });
+    expect(await exists(ok.result.run.workspace)).toBe(false);
+    const failed: string[] = [];
+    for (let i = 0; i < KEPT_WORKSPACES + 2; i++) {
+      const run = await runPipeline("jobs:\n  j:\n    steps: [{ run: 'false' }]\n", { dataDir, projectDir });
+      expect(run.result.status).toBe("failure");
+      failed.push(run.result.run.workspace);
+    }
+    const kept = await Promise.all(failed.map((w) => exists(w)));
+    expect(kept).toEqual([false, false, ...Array.from({ length: KEPT_WORKSPACES }, () => true)]);
   });
 });
