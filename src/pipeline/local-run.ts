@@ -52,6 +52,8 @@ export interface LocalRunOptions {
   /** The executor to use, or the name of a built-in one. Default "slots". */
   executor?: Executor | ExecutorName;
   env?: Readonly<Record<string, string | undefined>>;
+  /** Told about problems that do not stop the run (a declared secret with no value). */
+  onWarning?: (message: string) => void;
   /** Called once the run has an id, before any job starts. */
   onStart?: (run: RunInfo) => void;
 }
@@ -86,6 +88,12 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
   const plan = planPipeline(options.pipeline, options.jobs ?? []);
   const env = options.env ?? process.env;
   const secrets = await loadSecrets(options.pipeline.secrets, env, options.secretFile);
+  const missing = options.pipeline.secrets.filter((name) => !(name in secrets));
+  if (missing.length > 0) {
+    options.onWarning?.(
+      `secret${missing.length > 1 ? "s" : ""} ${missing.join(", ")} declared but not set: ${missing.length > 1 ? "they read" : "it reads"} as empty (set ${missing.length > 1 ? "them" : "it"} in the environment or in --secret-file)`,
+    );
+  }
 
   const store = await openLocalStore(dataDir);
   try {

@@ -86,6 +86,17 @@ describe("slipway CLI", () => {
     expect(cli(dir, ["logs", "9"]).status).toBe(2);
   });
 
+  it("warns about a declared secret that has no value, and masks one that has", () => {
+    const dir = project(
+      "secrets: [TOKEN, MISSING]\njobs:\n  a:\n    steps:\n      - run: echo token=${{ secrets.TOKEN }}\n",
+    );
+    const result = cli(dir, ["run", "--plain"], { TOKEN: "tok-123456" });
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain("warning: secret MISSING declared but not set");
+    expect(result.stdout).toContain("token=***");
+    expect(result.stdout).not.toContain("tok-123456");
+  });
+
   it("refuses unknown jobs with a suggestion", () => {
     const result = cli(project(ok), ["run", "helo"]);
     expect(result.status).toBe(2);

@@ -51,6 +51,7 @@ export async function runCommand(jobs: string[], flags: RunFlags): Promise<void>
       ...(flags.secretFile ? { secretFile: flags.secretFile } : {}),
       observers: [observer],
       executor: flags.executor,
+      onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
       signal: controller.signal,
     });
     if (result.status !== "success" && !flags.json && !flags.inPlace) {
