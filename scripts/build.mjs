@@ -16,7 +16,11 @@ await build({
   minify: true,
   // Native addons and optional drivers stay as packages.
   external: ["better-sqlite3", "pg", "pg-native"],
-  define: { __SLIPWAY_VERSION__: JSON.stringify(version) },
+  // The build id keys caches of compiled pipelines: a new build never reads an old build's IR.
+  define: {
+    __SLIPWAY_VERSION__: JSON.stringify(version),
+    __SLIPWAY_BUILD__: JSON.stringify(`${version}+${Date.now()}`),
+  },
   // Bundled CommonJS dependencies call require(); give them one.
   banner: {
     js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',

@@ -105,7 +105,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
     await writeFile(path.join(runDir, "pid"), String(process.pid));
     const snapshot = options.inPlace
       ? await snapshotWorkingTree(options.projectDir, undefined)
-      : await snapshotWorkingTree(options.projectDir, workspace);
+      : await snapshotWorkingTree(options.projectDir, workspace, [dataDir]);
 
     const run: RunInfo = {
       id,

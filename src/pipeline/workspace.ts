@@ -38,6 +38,8 @@ const COPY_CONCURRENCY = 64;
 export async function snapshotWorkingTree(
   projectDir: string,
   dest: string | undefined,
+  /** Absolute directories never copied, such as a data directory inside the project. */
+  exclude: readonly string[] = [],
 ): Promise<WorkingTreeSnapshot> {
   const source = resolve(projectDir);
   if (dest === undefined) {
@@ -46,7 +48,7 @@ export async function snapshotWorkingTree(
   }
   const target = resolve(dest);
   const [git] = await Promise.all([readGitState(source, true), mkdir(target, { recursive: true })]);
-  const files = await copyListed(source, target, git);
+  const files = await copyListed(source, target, git, exclude);
   return { commit: git?.commit, dirty: git?.dirty ?? false, files };
 }
 
@@ -56,14 +58,21 @@ async function copyTree(source: string, target: string): Promise<number> {
   return copyListed(source, target, git);
 }
 
-async function copyListed(source: string, target: string, git: GitState | undefined): Promise<number> {
-  const paths = git ? git.paths : await walk(source, target);
-  // The destination may be inside the project (and not ignored): never copy it into itself.
-  const inside = relative(source, target).split(sep).join("/");
-  const excluded = [
-    DATA_DIR,
-    ...(inside === "" || inside.startsWith("..") || isAbsolute(inside) ? [] : [inside]),
-  ];
+async function copyListed(
+  source: string,
+  target: string,
+  git: GitState | undefined,
+  exclude: readonly string[] = [],
+): Promise<number> {
+  const skip = [target, ...exclude.map((dir) => resolve(dir))];
+  const paths = git ? git.paths : await walk(source, skip);
+  // The destination (and a data directory) may be inside the project and not ignored: never
+  // copy them into the copy.
+  const excluded = [DATA_DIR];
+  for (const dir of skip) {
+    const inside = relative(source, dir).split(sep).join("/");
+    if (inside !== "" && !inside.startsWith("..") && !isAbsolute(inside)) excluded.push(inside);
+  }
   return copyEntries(
     source,
     target,
@@ -175,7 +184,7 @@ function gitError(args: string[], result: GitResult): EnvironmentError {
  * Every file outside git, relative and `/`-separated, pruning skipped directories instead of
  * listing and filtering them (node_modules can hold a hundred thousand files).
  */
-async function walk(root: string, dest: string): Promise<string[]> {
+async function walk(root: string, skip: readonly string[]): Promise<string[]> {
   const out: string[] = [];
   const visit = async (dir: string, prefix: string): Promise<void> => {
     const entries: Dirent[] = await readdir(dir, { withFileTypes: true });
@@ -186,7 +195,7 @@ async function walk(root: string, dest: string): Promise<string[]> {
         if (SKIPPED_DIRS.has(entry.name) || path === DATA_DIR) continue;
         const absolute = join(dir, entry.name);
         // The destination may be inside the project; copying it into itself would never end.
-        if (absolute === dest) continue;
+        if (skip.includes(absolute)) continue;
         subdirs.push(visit(absolute, `${path}/`));
       } else {
         out.push(path);

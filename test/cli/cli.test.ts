@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { cli, exited, project, startCli, waitForLine } from "../support/cli.js";
@@ -95,6 +95,17 @@ describe("slipway CLI", () => {
     expect(result.stderr).toContain("warning: secret MISSING declared but not set");
     expect(result.stdout).toContain("token=***");
     expect(result.stdout).not.toContain("tok-123456");
+  });
+
+  it("reuses a compiled pipeline only while the file is unchanged", () => {
+    const dir = project("jobs:\n  a:\n    steps:\n      - run: echo first\n");
+    expect(cli(dir, ["run", "--plain"]).stdout).toContain("first");
+    expect(readdirSync(path.join(dir, ".slipway", "compiled"))).toHaveLength(1);
+    expect(cli(dir, ["run", "--plain"]).stdout).toContain("first");
+    writeFileSync(path.join(dir, "slipway.yaml"), "jobs:\n  a:\n    steps:\n      - run: echo second\n");
+    expect(cli(dir, ["run", "--plain"]).stdout).toContain("second");
+    writeFileSync(path.join(dir, "slipway.yaml"), "jobs:\n  a:\n    stepz: []\n");
+    expect(cli(dir, ["run"]).status).toBe(2);
   });
 
   it("refuses unknown jobs with a suggestion", () => {

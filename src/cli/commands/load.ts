@@ -7,10 +7,22 @@ export interface ProjectPipeline extends LoadedPipeline {
   file: string;
 }
 
+declare const __SLIPWAY_BUILD__: string | undefined;
+/** Set by the bundler to the build time; without it (running from sources) nothing is cached. */
+const build = typeof __SLIPWAY_BUILD__ === "string" ? __SLIPWAY_BUILD__ : undefined;
+
 /** Finds and compiles the pipeline for a command; errors carry positions. */
-export async function loadProjectPipeline(file: string | undefined): Promise<ProjectPipeline> {
+export async function loadProjectPipeline(
+  file: string | undefined,
+  dataDir?: string,
+): Promise<ProjectPipeline> {
   const located = await locatePipeline(process.cwd(), file);
-  const loaded = await loadNativePipeline(located.file, located.displayPath);
+  const cacheDir = path.join(dataDir ?? path.join(located.projectDir, ".slipway"), "compiled");
+  const loaded = await loadNativePipeline(
+    located.file,
+    located.displayPath,
+    build ? { dir: cacheDir, build } : undefined,
+  );
   return { ...loaded, projectDir: located.projectDir, file: located.file };
 }
 

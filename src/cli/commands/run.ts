@@ -20,7 +20,10 @@ export interface RunFlags {
 }
 
 export async function runCommand(jobs: string[], flags: RunFlags): Promise<void> {
-  const { pipeline, projectDir, file } = await loadProjectPipeline(flags.file);
+  const { pipeline, projectDir, file } = await loadProjectPipeline(
+    flags.file,
+    flags.dataDir ? path.resolve(flags.dataDir) : undefined,
+  );
   const observer = chooseRenderer(flags);
 
   // First Ctrl-C or SIGTERM: stop the steps gracefully and record the run as cancelled.

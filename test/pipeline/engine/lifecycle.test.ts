@@ -113,3 +113,24 @@ describe("workspaces", () => {
     expect(kept).toEqual([false, false, ...Array.from({ length: KEPT_WORKSPACES }, () => true)]);
   });
 });
+
+describe("data directory inside the project", () => {
+  it("is never copied into the run's workspace", async () => {
+    const projectDir = await tempDir("slipway-project-");
+    const dataDir = `${projectDir}/state`;
+    const run = await runPipeline("jobs:\n  j:\n    steps: [{ run: 'ls -a > listing' }]\n", {
+      projectDir,
+      dataDir,
+      files: { "app.txt": "x" },
+    });
+    expect(run.result.status).toBe("success");
+    const second = await runPipeline(
+      "jobs:\n  j:\n    steps: [{ run: 'test ! -e state && test -e app.txt' }]\n",
+      {
+        projectDir,
+        dataDir,
+      },
+    );
+    expect(second.result.status).toBe("success");
+  });
+});
