@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import type { Executor, StepCommand, StepOutcome } from "./executor.js";
+import { killGroup, outcome } from "./process-group.js";
 import { resolveInvocation } from "./shell.js";
 
 /** How long output may still arrive after a step's process exited. */
@@ -99,22 +100,4 @@ export class ProcessExecutor implements Executor {
       });
     });
   }
-}
-
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // The group is already gone.
-  }
-}
-
-function outcome(partial: Partial<StepOutcome>): StepOutcome {
-  return {
-    exitCode: partial.exitCode,
-    signal: partial.signal,
-    timedOut: partial.timedOut ?? false,
-    cancelled: partial.cancelled ?? false,
-    startError: partial.startError,
-  };
 }

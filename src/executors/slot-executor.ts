@@ -6,6 +6,7 @@ import { writeFile } from "node:fs/promises";
 import { constants } from "node:os";
 import type { Socket } from "node:net";
 import type { Executor, StepCommand, StepOutcome } from "./executor.js";
+import { killGroup, outcome } from "./process-group.js";
 import { resolveInvocation } from "./shell.js";
 
 /**
@@ -435,22 +436,4 @@ function cwdError(cwd: string): string {
     reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such directory" : String(error);
   }
   return `cannot change to working directory ${cwd}: ${reason}`;
-}
-
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // The group is already gone.
-  }
-}
-
-function outcome(partial: Partial<StepOutcome>): StepOutcome {
-  return {
-    exitCode: partial.exitCode,
-    signal: partial.signal,
-    timedOut: partial.timedOut ?? false,
-    cancelled: partial.cancelled ?? false,
-    startError: partial.startError,
-  };
 }
