@@ -13,7 +13,7 @@ import type { CacheSpec, Job, Pipeline, Retry, Step } from "../ir.js";
 import { expandMatrix } from "../matrix.js";
 import { checkGraph } from "../graph-check.js";
 import { closest } from "../../config/suggest.js";
-import { nativePipelineSchema } from "./schema.js";
+import { nativeJobSchema, nativePipelineSchema, nativeStepSchema } from "./schema.js";
 import type { NativeJob, NativePipeline, NativeStep } from "./schema.js";
 
 export interface LoadedPipeline {
@@ -375,36 +375,11 @@ function where(path: readonly PropertyKey[]): string {
   return path.length === 0 ? " at the top level" : ` in ${describePath(path)}`;
 }
 
+/** The keys each kind of object allows, read from the schema so suggestions never drift from it. */
 const KNOWN_KEYS: Record<string, string[]> = {
-  top: ["name", "env", "secrets", "jobs"],
-  job: [
-    "name",
-    "needs",
-    "if",
-    "env",
-    "timeout-minutes",
-    "continue-on-error",
-    "outputs",
-    "matrix",
-    "concurrency",
-    "cache",
-    "artifacts",
-    "reports",
-    "steps",
-  ],
-  step: [
-    "run",
-    "id",
-    "name",
-    "env",
-    "working-directory",
-    "shell",
-    "if",
-    "timeout-minutes",
-    "retry",
-    "continue-on-error",
-    "cache",
-  ],
+  top: Object.keys(nativePipelineSchema.shape).filter((key) => key !== "$schema"),
+  job: Object.keys(nativeJobSchema.shape),
+  step: Object.keys(nativeStepSchema.shape),
 };
 
 const GITHUB_ONLY: Record<string, string> = {
