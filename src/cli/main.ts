@@ -9,6 +9,7 @@ import { graphCommand } from "./commands/graph.js";
 import { runsCommand } from "./commands/runs.js";
 import { logsCommand } from "./commands/logs.js";
 import { schemaCommand } from "./commands/schema.js";
+import { sloGenerateCommand } from "./commands/slo.js";
 
 declare const __SLIPWAY_VERSION__: string | undefined;
 /** Set by the bundler (scripts/build.mjs); "dev" when run from sources. */
@@ -83,6 +84,16 @@ program
   .option("--timestamps", "prefix each line with its time")
   .option("--data-dir <dir>", "data directory (default: ./.slipway)")
   .action(logsCommand);
+
+const slo = program
+  .command("slo")
+  .description("Service level objectives: error budgets and burn-rate alerts");
+slo
+  .command("generate")
+  .description("Generate Prometheus recording and alerting rules from SLO specs (Sloth prometheus/v1)")
+  .argument("<files...>", "SLO spec files")
+  .option("-o, --output <file>", "write the rules to a file instead of standard output")
+  .action(sloGenerateCommand);
 
 program.command("schema").description("Print the JSON Schema of slipway.yaml").action(schemaCommand);
 

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { cli, exited, project, startCli, waitForLine } from "../support/cli.js";
+import { cli, exited, project, ROOT, startCli, waitForLine } from "../support/cli.js";
 
 const ok = `
 name: small
@@ -106,6 +106,23 @@ describe("slipway CLI", () => {
     expect(cli(dir, ["run", "--plain"]).stdout).toContain("second");
     writeFileSync(path.join(dir, "slipway.yaml"), "jobs:\n  a:\n    stepz: []\n");
     expect(cli(dir, ["run"]).status).toBe(2);
+  });
+
+  it("generates SLO rules, and rejects a bad spec with positions", () => {
+    const fixture = path.join(ROOT, "test", "fixtures", "slo", "checkout.yaml");
+    const dir = project("jobs:\n  a:\n    steps: [{run: x}]\n");
+    const result = cli(dir, ["slo", "generate", fixture, "-o", "rules.yml"]);
+    expect(result.status, result.stderr).toBe(0);
+    const rules = readFileSync(path.join(dir, "rules.yml"), "utf8");
+    expect(rules).toContain("record: slo:sli_error:ratio_rate5m");
+    expect(rules).toContain("alert:");
+    writeFileSync(
+      path.join(dir, "bad.yaml"),
+      "version: prometheus/v1\nservice: s\nslos:\n  - name: x\n    objective: 99\n    sli: {raw: {error_ratio_query: up}}\n    alertng: {}\n",
+    );
+    const bad = cli(dir, ["slo", "generate", "bad.yaml"]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/bad\.yaml:7:5: error: unknown key "alertng"/);
   });
 
   it("refuses unknown jobs with a suggestion", () => {

@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { z } from "zod";
 import { YamlSource } from "../../config/yaml-source.js";
 import type { YamlPath } from "../../config/yaml-source.js";
 import { ConfigError, EnvironmentError } from "../../errors/index.js";
@@ -13,6 +12,8 @@ import type { CacheSpec, Job, Pipeline, Retry, Step } from "../ir.js";
 import { expandMatrix } from "../matrix.js";
 import { checkGraph } from "../graph-check.js";
 import { closest } from "../../config/suggest.js";
+import { sortByPosition, validateDocument } from "../../config/schema-diagnostics.js";
+import type { DiagnosticStyle } from "../../config/schema-diagnostics.js";
 import { nativeJobSchema, nativePipelineSchema, nativeStepSchema } from "./schema.js";
 import type { NativeJob, NativePipeline, NativeStep } from "./schema.js";
 
@@ -76,22 +77,15 @@ export function compileNativePipeline(text: string, file: string): Pipeline {
   const { source, diagnostics } = YamlSource.parse(file, text);
   if (diagnostics.length > 0) throw new ConfigError(diagnostics);
 
-  const raw = source.toJS() ?? {};
-  let parsed = nativePipelineSchema.safeParse(raw);
-  const schemaDiagnostics: Diagnostic[] = [];
-  if (!parsed.success) {
-    schemaDiagnostics.push(...parsed.error.issues.flatMap((issue) => issueToDiagnostics(issue, source)));
-    // When the only problems are unknown keys, drop them and go on, so the same report also
-    // holds the semantic problems (bad expressions, unknown needs): all errors at once.
-    if (parsed.error.issues.every((issue) => issue.code === "unrecognized_keys")) {
-      for (const issue of parsed.error.issues)
-        if (issue.code === "unrecognized_keys") dropKeys(raw, issue.path, issue.keys);
-      parsed = nativePipelineSchema.safeParse(raw);
-    }
-    if (!parsed.success) throw new ConfigError(sortByPosition(schemaDiagnostics));
-  }
+  const { data, diagnostics: schemaDiagnostics } = validateDocument(
+    nativePipelineSchema,
+    source.toJS() ?? {},
+    source,
+    NATIVE_STYLE,
+  );
+  if (!data) throw new ConfigError(sortByPosition(schemaDiagnostics));
 
-  const compiler = new NativeCompiler(source, parsed.data);
+  const compiler = new NativeCompiler(source, data);
   const pipeline = compiler.compile();
   const all = [...schemaDiagnostics, ...compiler.diagnostics];
   if (all.length > 0) throw new ConfigError(sortByPosition(all));
@@ -305,18 +299,6 @@ class NativeCompiler {
   }
 }
 
-function dropKeys(root: unknown, path: readonly PropertyKey[], keys: readonly string[]): void {
-  let node: unknown = root;
-  for (const segment of path) node = (node as Record<PropertyKey, unknown> | undefined)?.[segment];
-  if (node && typeof node === "object") for (const key of keys) delete (node as Record<string, unknown>)[key];
-}
-
-function sortByPosition(diagnostics: Diagnostic[]): Diagnostic[] {
-  return diagnostics.sort(
-    (a, b) => a.position.line - b.position.line || a.position.column - b.position.column,
-  );
-}
-
 function retry(value: NativeStep["retry"]): Retry {
   if (value === undefined) return { count: 0, delaySeconds: 1, factor: 2 };
   if (typeof value === "number") return { count: value, delaySeconds: 1, factor: 2 };
@@ -340,40 +322,11 @@ function firstLine(script: string): string {
   return line.length > 60 ? `${line.slice(0, 57)}...` : line;
 }
 
-/** Turns one zod issue into diagnostics with positions; unknown keys give one diagnostic per key. */
-function issueToDiagnostics(issue: z.core.$ZodIssue, source: YamlSource): Diagnostic[] {
-  const path = issue.path;
-  if (issue.code === "unrecognized_keys") {
-    return issue.keys.map((key) => ({
-      position: source.positionOf([...path, key], { key: true }),
-      message: `unknown key "${key}"${where(path)}`,
-      hint: suggestKey(key, path),
-    }));
-  }
-  if (issue.code === "invalid_key") {
-    return [
-      {
-        position: source.positionOf(path, { key: true }),
-        message: `invalid name "${String(path[path.length - 1])}": ${issue.issues[0]?.message ?? issue.message}`,
-      },
-    ];
-  }
-  const diagnostic: Diagnostic = {
-    position: source.positionOf(path),
-    message: `${describePath(path)}: ${issue.message.replace(/^Invalid input: /, "")}`,
-  };
-  if (issue.code === "invalid_type") diagnostic.expected = String(issue.expected);
-  if (issue.code === "invalid_union") diagnostic.hint = unionHint(path);
-  return [diagnostic];
-}
-
-function describePath(path: readonly PropertyKey[]): string {
-  return path.length === 0 ? "pipeline" : path.map(String).join(".");
-}
-
-function where(path: readonly PropertyKey[]): string {
-  return path.length === 0 ? " at the top level" : ` in ${describePath(path)}`;
-}
+const NATIVE_STYLE: DiagnosticStyle = {
+  describePath: (path) => (path.length === 0 ? "pipeline" : path.map(String).join(".")),
+  suggestKey,
+  unionHint,
+};
 
 /** The keys each kind of object allows, read from the schema so suggestions never drift from it. */
 const KNOWN_KEYS: Record<string, string[]> = {
