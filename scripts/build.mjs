@@ -1,13 +1,20 @@
 // Bundles the CLI into one ESM file. Loading one file instead of hundreds of modules is what
 // makes `slipway` start in tens of milliseconds rather than hundreds.
 import { build } from "esbuild";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 
+// Chunk names carry content hashes: start clean so old chunks do not pile up.
+rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
+
 await build({
   entryPoints: ["src/cli/main.ts"],
-  outfile: "dist/slipway.js",
+  outdir: "dist",
+  entryNames: "slipway",
+  chunkNames: "chunks/[name]-[hash]",
+  // Commands and heavy parts (the YAML compiler, zod, the XML parser) are loaded when used.
+  splitting: true,
   bundle: true,
   platform: "node",
   format: "esm",

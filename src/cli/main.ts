@@ -1,15 +1,8 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { z } from "zod";
 import { readFileSync } from "node:fs";
 import { ConfigError, SlipwayError, formatDiagnostics } from "../errors/index.js";
 import { EXIT, exitCodeForError } from "./exit-codes.js";
-import { runCommand } from "./commands/run.js";
-import { validateCommand } from "./commands/validate.js";
-import { graphCommand } from "./commands/graph.js";
-import { runsCommand } from "./commands/runs.js";
-import { logsCommand } from "./commands/logs.js";
-import { schemaCommand } from "./commands/schema.js";
-import { sloGenerateCommand } from "./commands/slo.js";
+import type { RunFlags } from "./commands/run.js";
 
 declare const __SLIPWAY_VERSION__: string | undefined;
 /** Set by the bundler (scripts/build.mjs); "dev" when run from sources. */
@@ -20,10 +13,6 @@ function positiveInt(value: string): number {
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number of at least 1");
   return n;
 }
-
-// zod compiles a fast validator per schema on first use; a CLI validates each schema about once,
-// so interpreting is cheaper than compiling (measured: ~30 ms less per command).
-z.config({ jitless: true });
 
 const program = new Command("slipway")
   .description("Slipway: pipelines as code, from commit to production, with guardrails.")
@@ -51,13 +40,17 @@ program
       .choices(["slots", "process"])
       .default("slots"),
   )
-  .action(runCommand);
+  .action(async (jobs: string[], flags: RunFlags) =>
+    (await import("./commands/run.js")).runCommand(jobs, flags),
+  );
 
 program
   .command("validate")
   .description("Check a pipeline file and report every problem with its position")
   .option("-f, --file <path>", "pipeline file")
-  .action(validateCommand);
+  .action(async (flags: { file?: string }) =>
+    (await import("./commands/validate.js")).validateCommand(flags),
+  );
 
 program
   .command("graph")
@@ -65,7 +58,9 @@ program
   .argument("[jobs...]", "only these jobs and what they need")
   .option("-f, --file <path>", "pipeline file")
   .addOption(new Option("--format <format>", "output format").choices(["mermaid", "dot"]).default("mermaid"))
-  .action(graphCommand);
+  .action(async (jobs: string[], flags: { file?: string; format: "mermaid" | "dot" }) =>
+    (await import("./commands/graph.js")).graphCommand(jobs, flags),
+  );
 
 program
   .command("runs")
@@ -73,7 +68,9 @@ program
   .option("-n, --limit <n>", "how many", positiveInt, 20)
   .option("--json", "print JSON")
   .option("--data-dir <dir>", "data directory (default: ./.slipway)")
-  .action(runsCommand);
+  .action(async (flags: { limit: number; json?: boolean; dataDir?: string }) =>
+    (await import("./commands/runs.js")).runsCommand(flags),
+  );
 
 program
   .command("logs")
@@ -83,7 +80,13 @@ program
   .option("--json", "print JSON lines")
   .option("--timestamps", "prefix each line with its time")
   .option("--data-dir <dir>", "data directory (default: ./.slipway)")
-  .action(logsCommand);
+  .action(
+    async (
+      run: string,
+      job: string | undefined,
+      flags: { json?: boolean; timestamps?: boolean; dataDir?: string },
+    ) => (await import("./commands/logs.js")).logsCommand(run, job, flags),
+  );
 
 const slo = program
   .command("slo")
@@ -93,9 +96,14 @@ slo
   .description("Generate Prometheus recording and alerting rules from SLO specs (Sloth prometheus/v1)")
   .argument("<files...>", "SLO spec files")
   .option("-o, --output <file>", "write the rules to a file instead of standard output")
-  .action(sloGenerateCommand);
+  .action(async (files: string[], flags: { output?: string }) =>
+    (await import("./commands/slo.js")).sloGenerateCommand(files, flags),
+  );
 
-program.command("schema").description("Print the JSON Schema of slipway.yaml").action(schemaCommand);
+program
+  .command("schema")
+  .description("Print the JSON Schema of slipway.yaml")
+  .action(async () => (await import("./commands/schema.js")).schemaCommand());
 
 try {
   await program.parseAsync(process.argv);

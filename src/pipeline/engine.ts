@@ -10,7 +10,6 @@ import type { EngineEvent, JobStatus, LogLine, LogStream, RunInfo, RunStatus, St
 import { evaluateCondition, interpolate } from "./expressions.js";
 import type { EvaluationContext, ExpressionPlace, StatusState } from "./expressions.js";
 import type { CacheSpec, Step } from "./ir.js";
-import { collectJUnit } from "./junit.js";
 import { SecretMasker } from "./masking.js";
 import { parseOutputsFile } from "./outputs-file.js";
 import type { Plan, PlannedJob } from "./plan.js";
@@ -557,6 +556,8 @@ export class Engine {
     const globs = this.resolvePaths(planned.job.reports.junit, planned);
     const lastStep = planned.job.steps.length - 1;
     try {
+      // Loaded on demand: the XML parser is only needed by jobs with reports.
+      const { collectJUnit } = await import("./junit.js");
       const { results, files } = await collectJUnit(this.options.run.workspace, globs);
       if (files.length === 0)
         this.systemLog(planned.key, lastStep, 1, `reports.junit: no file matched ${globs.join(", ")}`);

@@ -2,10 +2,13 @@ export { Engine } from "./engine.js";
 export type { EngineOptions, JobResult, RunObserver, RunResult } from "./engine.js";
 export type * from "./events.js";
 export type { Job, Pipeline, Step } from "./ir.js";
-export { pipelineSchema } from "./ir.js";
-export { loadNativePipeline, compileNativePipeline } from "./native/compile.js";
-export type { LoadedPipeline } from "./native/compile.js";
-export { nativeJsonSchema } from "./native/schema.js";
+export { loadNativePipeline } from "./native/load.js";
+export type { CompileCache, LoadedPipeline } from "./native/load.js";
+
+/** The JSON Schema of slipway.yaml; loads the schema module (zod) on demand. */
+export async function nativeJsonSchema(): Promise<unknown> {
+  return (await import("./native/schema.js")).nativeJsonSchema();
+}
 export { planPipeline } from "./plan.js";
 export type { Plan, PlannedJob } from "./plan.js";
 export { toDot, toMermaid } from "./graph-export.js";

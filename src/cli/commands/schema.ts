@@ -1,5 +1,5 @@
 import { nativeJsonSchema } from "../../pipeline/index.js";
 
-export function schemaCommand(): void {
-  process.stdout.write(`${JSON.stringify(nativeJsonSchema(), null, 2)}\n`);
+export async function schemaCommand(): Promise<void> {
+  process.stdout.write(`${JSON.stringify(await nativeJsonSchema(), null, 2)}\n`);
 }
