@@ -91,13 +91,47 @@ program
 const slo = program
   .command("slo")
   .description("Service level objectives: error budgets and burn-rate alerts");
+const sloFiles = "SLO files: Sloth prometheus/v1, OpenSLO v1 or Slipway's slos: (told apart by content)";
+const slothPeriod = () =>
+  new Option("--sloth-period <period>", "period of Sloth specs, which have none: 30d or 28d");
 slo
   .command("generate")
-  .description("Generate Prometheus recording and alerting rules from SLO specs (Sloth prometheus/v1)")
-  .argument("<files...>", "SLO spec files")
+  .description("Prometheus recording and multi-window burn-rate alerting rules, compatible with Sloth's")
+  .argument("<files...>", sloFiles)
   .option("-o, --output <file>", "write the rules to a file instead of standard output")
-  .action(async (files: string[], flags: { output?: string }) =>
+  .addOption(slothPeriod())
+  .action(async (files: string[], flags: { output?: string; slothPeriod?: string }) =>
     (await import("./commands/slo.js")).sloGenerateCommand(files, flags),
+  );
+slo
+  .command("dashboard")
+  .description("Grafana dashboards (one per service) over the generated recording rules")
+  .argument("<files...>", sloFiles)
+  .option("-o, --output <dir>", "write one <uid>.json per service into this directory")
+  .addOption(slothPeriod())
+  .action(async (files: string[], flags: { output?: string; slothPeriod?: string }) =>
+    (await import("./commands/slo.js")).sloDashboardCommand(files, flags),
+  );
+slo
+  .command("alertmanager")
+  .description("Alertmanager route and receivers for the SLOs' page and ticket alerts")
+  .argument("<files...>", sloFiles)
+  .option("-o, --output <file>", "write to a file instead of standard output")
+  .option("--full", "a complete alertmanager.yml instead of a snippet to merge")
+  .option("--page-receiver <name>", "receiver for page alerts (default slo-page)")
+  .option("--ticket-receiver <name>", "receiver for ticket alerts (default slo-ticket)")
+  .addOption(slothPeriod())
+  .action(
+    async (
+      files: string[],
+      flags: {
+        output?: string;
+        full?: boolean;
+        pageReceiver?: string;
+        ticketReceiver?: string;
+        slothPeriod?: string;
+      },
+    ) => (await import("./commands/slo.js")).sloAlertmanagerCommand(files, flags),
   );
 
 program

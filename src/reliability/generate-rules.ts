@@ -1,6 +1,6 @@
 import type { Labels, Slo, SloAlert, SloSet } from "./model.js";
 import { formatGoFixed, formatGoFloat, formatPromDuration, labelsToPromFilter } from "./prom-format.js";
-import { burnRateFactor, GOOGLE_30D_WINDOWS, sliWindows } from "./windows.js";
+import { burnRateFactor, sliWindows } from "./windows.js";
 import type { AlertWindows, BudgetWindow } from "./windows.js";
 
 export interface RecordingRule {
@@ -27,8 +27,6 @@ export interface PrometheusRuleFile {
 }
 
 export interface GenerateOptions {
-  /** The SLO period and its alert windows. Default: Sloth's 30-day Google SRE workbook windows. */
-  windows?: AlertWindows;
   /** Value of the `sloth_version` label of `sloth_slo_info`. Default: "slipway". */
   version?: string;
   /** Value of the `sloth_mode` label. Default: "cli-gen-prom", as `sloth generate` writes. */
@@ -44,10 +42,11 @@ const SPEC = "prometheus/v1";
  * alert_rules.go), so dashboards and alert routing built for Sloth keep working.
  */
 export function generateRules(set: SloSet, options: GenerateOptions = {}): PrometheusRuleFile {
-  const windows = options.windows ?? GOOGLE_30D_WINDOWS;
   const info = { version: options.version ?? "slipway", mode: options.mode ?? "cli-gen-prom" };
   const groups: RuleGroup[] = [];
   for (const slo of set.slos) {
+    // Each SLO carries its own period and windows (30d, 28d or a custom definition).
+    const windows = slo.windows;
     groups.push({ name: `sloth-slo-sli-recordings-${slo.id}`, rules: sliRules(slo, windows) });
     groups.push({ name: `sloth-slo-meta-recordings-${slo.id}`, rules: metaRules(slo, windows, info) });
     const alerts = alertRules(slo, windows);

@@ -2,9 +2,12 @@ import { YamlSource } from "../config/yaml-source.js";
 import type { YamlPath } from "../config/yaml-source.js";
 import { ConfigError } from "../errors/index.js";
 import type { Diagnostic, SourcePosition } from "../errors/index.js";
-import type { Labels, Sli, Slo, SloAlert, SloSet } from "./model.js";
+import type { Sli, Slo, SloAlert, SloSet } from "./model.js";
+import { SloChecker } from "./slo-checks.js";
+import { GOOGLE_30D_WINDOWS } from "./windows.js";
+import type { AlertWindows } from "./windows.js";
 import { splitDocuments } from "./spec-documents.js";
-import { describePath, SPEC_STYLE } from "./spec-diagnostics.js";
+import { SPEC_STYLE } from "./spec-diagnostics.js";
 import { sortByPosition, validateDocument } from "../config/schema-diagnostics.js";
 import { slothSpecSchema } from "./spec-schema.js";
 import type { SloSpec, SlothSpec } from "./spec-schema.js";
@@ -13,13 +16,14 @@ export const SLOTH_SPEC_VERSION = "prometheus/v1";
 
 /**
  * Reads Sloth `prometheus/v1` specs (one or several YAML documents in `text`). Throws a
- * ConfigError carrying every problem of the file, each with its line and column.
+ * ConfigError carrying every problem of the file, each with its line and column. Sloth's spec
+ * has no period: `windows` plays the part of `sloth generate --default-slo-period` (30d).
  */
-export function loadSloSpecs(text: string, file: string): SloSet {
+export function loadSloSpecs(text: string, file: string, windows: AlertWindows = GOOGLE_30D_WINDOWS): SloSet {
   const slos: Slo[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const documentText of splitDocuments(text)) {
-    const loaded = loadDocument(documentText, file);
+    const loaded = loadDocument(documentText, file, windows);
     slos.push(...loaded.slos);
     diagnostics.push(...loaded.diagnostics);
   }
@@ -47,37 +51,45 @@ export function duplicateIds(slos: readonly Slo[]): Diagnostic[] {
   return diagnostics;
 }
 
-function loadDocument(text: string, file: string): { slos: Slo[]; diagnostics: Diagnostic[] } {
+function loadDocument(
+  text: string,
+  file: string,
+  windows: AlertWindows,
+): { slos: Slo[]; diagnostics: Diagnostic[] } {
   const { source, diagnostics } = YamlSource.parse(file, text);
   if (diagnostics.length > 0) return { slos: [], diagnostics };
   const raw = source.toJS();
   // An empty document (a leading or trailing "---") is not a spec, as in Sloth's multi-file split.
   if (raw === null || raw === undefined) return { slos: [], diagnostics: [] };
+  return loadSlothDocument(raw, source, windows);
+}
 
+/** One parsed Sloth document (`raw` is `source.toJS()`); every SLO gets `windows`. */
+export function loadSlothDocument(
+  raw: unknown,
+  source: YamlSource,
+  windows: AlertWindows,
+): { slos: Slo[]; diagnostics: Diagnostic[] } {
   const { data, diagnostics: schemaDiagnostics } = validateDocument(slothSpecSchema, raw, source, SPEC_STYLE);
   if (!data) return { slos: [], diagnostics: schemaDiagnostics };
-  const checker = new SpecChecker(source);
+  const checker = new SpecChecker(source, windows);
   const slos = checker.check(data);
   return { slos, diagnostics: [...schemaDiagnostics, ...checker.diagnostics] };
 }
 
-// Sloth's name rule (internal/prometheus model validation): IDs end up in group and label values.
-const NAME = /^[A-Za-z0-9][-A-Za-z0-9_.]*[A-Za-z0-9]$/;
-// Prometheus label names (model.LabelName.IsValid before UTF-8 names).
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const WINDOW_VAR = /\{\{ *\.window *\}\}/;
-const TEMPLATE_ACTION = /\{\{.*?\}\}/g;
-
-class SpecChecker {
-  readonly diagnostics: Diagnostic[] = [];
-
-  constructor(private readonly source: YamlSource) {}
+class SpecChecker extends SloChecker {
+  constructor(
+    source: YamlSource,
+    private readonly windows: AlertWindows,
+  ) {
+    super(source);
+  }
 
   check(spec: SlothSpec): Slo[] {
     if (spec.version !== SLOTH_SPEC_VERSION) {
       this.report(["version"], `unsupported spec version "${spec.version}"`, {
         expected: SLOTH_SPEC_VERSION,
-        hint: "only Sloth's prometheus/v1 spec is supported; Kubernetes PrometheusServiceLevel and OpenSLO are not yet",
+        hint: "only Sloth's prometheus/v1 spec is supported; Kubernetes PrometheusServiceLevel is not; OpenSLO documents start with apiVersion: openslo/v1",
       });
     }
     this.name(spec.service, ["service"], "service");
@@ -91,15 +103,7 @@ class SpecChecker {
 
   private slo(spec: SlothSpec, slo: SloSpec, path: YamlPath): Slo | undefined {
     this.name(slo.name, [...path, "name"], "SLO name");
-    if (!(slo.objective > 0 && slo.objective < 100)) {
-      this.report([...path, "objective"], `objective ${slo.objective} is out of range`, {
-        expected: "a percentage greater than 0 and less than 100, e.g. 99.9",
-        hint:
-          slo.objective >= 100
-            ? "100 leaves no error budget, so every single error would page"
-            : "the objective is a percentage of good events, e.g. 99.9",
-      });
-    }
+    this.objective(slo.objective, [...path, "objective"]);
     this.labels(slo.labels, [...path, "labels"], "label");
     if (slo.plugins !== undefined) this.unsupported([...path, "plugins"], "SLO plugins");
     const sli = this.sli(slo.sli, [...path, "sli"]);
@@ -128,6 +132,7 @@ class SpecChecker {
       sli,
       pageAlert: page,
       ticketAlert: ticket,
+      windows: this.windows,
       position: this.source.positionOf(path),
     };
   }
@@ -150,8 +155,8 @@ class SpecChecker {
     if (sli.events) {
       const { error_query: errorQuery, total_query: totalQuery } = sli.events;
       const ok = [
-        this.query(errorQuery, [...path, "events", "error_query"]),
-        this.query(totalQuery, [...path, "events", "total_query"]),
+        this.windowQuery(errorQuery, [...path, "events", "error_query"]),
+        this.windowQuery(totalQuery, [...path, "events", "total_query"]),
       ].every(Boolean);
       if (ok && errorQuery.trim() === totalQuery.trim()) {
         this.report([...path, "events", "total_query"], "error_query and total_query are the same query", {
@@ -162,33 +167,9 @@ class SpecChecker {
       return ok ? { kind: "events", errorQuery, totalQuery } : undefined;
     }
     const errorRatioQuery = sli.raw?.error_ratio_query ?? "";
-    return this.query(errorRatioQuery, [...path, "raw", "error_ratio_query"])
+    return this.windowQuery(errorRatioQuery, [...path, "raw", "error_ratio_query"])
       ? { kind: "raw", errorRatioQuery }
       : undefined;
-  }
-
-  /** Sloth renders queries as Go templates whose only variable is `.window`, and requires it. */
-  private query(query: string, path: YamlPath): boolean {
-    let ok = true;
-    if (query.trim() === "") {
-      this.report(path, `${describePath(path)} is empty`);
-      return false;
-    }
-    for (const action of query.match(TEMPLATE_ACTION) ?? []) {
-      if (!WINDOW_VAR.test(action)) {
-        this.report(path, `unknown template variable ${action} in ${describePath(path)}`, {
-          hint: "the only variable is {{.window}}",
-        });
-        ok = false;
-      }
-    }
-    if (!WINDOW_VAR.test(query)) {
-      this.report(path, `${describePath(path)} does not use {{.window}}`, {
-        hint: "write the range as [{{.window}}], e.g. rate(http_requests_total[{{.window}}]); each recording rule fills in its window",
-      });
-      ok = false;
-    }
-    return ok;
   }
 
   private alert(
@@ -207,31 +188,6 @@ class SpecChecker {
     };
   }
 
-  private name(value: string, path: YamlPath, what: string): void {
-    if (!NAME.test(value)) {
-      this.report(path, `invalid ${what} "${value}"`, {
-        expected: "letters, digits, '.', '_' and '-', starting and ending with a letter or digit",
-        hint: "it becomes part of the sloth_id label and of the rule group names",
-      });
-    }
-  }
-
-  private labels(labels: Labels | undefined, path: YamlPath, what: "label" | "annotation"): void {
-    for (const [key, value] of Object.entries(labels ?? {})) {
-      if (!LABEL_NAME.test(key) || (what === "label" && key === "__name__")) {
-        this.report(
-          [...path, key],
-          `invalid ${what} name "${key}"`,
-          {
-            expected: "letters, digits and '_', not starting with a digit (Prometheus label name rules)",
-          },
-          { key: true },
-        );
-      }
-      if (value === "") this.report([...path, key], `${what} "${key}" has an empty value`);
-    }
-  }
-
   private unsupported(path: YamlPath, what: string): void {
     this.report(
       path,
@@ -241,14 +197,5 @@ class SpecChecker {
       },
       { key: true },
     );
-  }
-
-  private report(
-    path: YamlPath,
-    message: string,
-    extra: { expected?: string; hint?: string } = {},
-    options: { key?: boolean } = {},
-  ): void {
-    this.diagnostics.push({ position: this.source.positionOf(path, options), message, ...extra });
   }
 }

@@ -1,4 +1,5 @@
 import type { SourcePosition } from "../errors/index.js";
+import type { AlertWindows } from "./windows.js";
 
 export type Labels = Record<string, string>;
 
@@ -17,7 +18,10 @@ export interface SloAlert {
   annotations: Labels;
 }
 
-/** One SLO of a Sloth `prometheus/v1` spec, resolved: labels merged, defaults applied. */
+/**
+ * One SLO, resolved: labels merged, defaults applied. Every input format (Sloth `prometheus/v1`,
+ * OpenSLO v1, Slipway's native `slos:`) compiles to this, and the rule generator reads only this.
+ */
 export interface Slo {
   /** `<service>-<name>`, Sloth's `sloth_id`. */
   id: string;
@@ -31,6 +35,8 @@ export interface Slo {
   sli: Sli;
   pageAlert: SloAlert;
   ticketAlert: SloAlert;
+  /** The SLO period and its alert windows; the period rule, factors and windows all follow it. */
+  windows: AlertWindows;
   /** Where the SLO is declared, for errors found later (e.g. an ID repeated in another file). */
   position: SourcePosition;
 }

@@ -27,18 +27,39 @@ const MINUTE = 60;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
+/**
+ * The SRE workbook's window pairs and the share of the budget each may burn before it alerts
+ * (https://sre.google/workbook/alerting-on-slos/#recommended_parameters_for_an_slo_based_a):
+ * page on 2% in 1h (checked again over 5m) or 5% in 6h (30m); ticket on 10% in 1d (2h) or 10%
+ * in 3d (6h). Only the period changes between Sloth's google-30d and google-28d catalogs.
+ */
+export function workbookWindows(period: number): AlertWindows {
+  return {
+    period,
+    page: {
+      quick: { budgetPercent: 2, shortWindow: 5 * MINUTE, longWindow: 1 * HOUR },
+      slow: { budgetPercent: 5, shortWindow: 30 * MINUTE, longWindow: 6 * HOUR },
+    },
+    ticket: {
+      quick: { budgetPercent: 10, shortWindow: 2 * HOUR, longWindow: 1 * DAY },
+      slow: { budgetPercent: 10, shortWindow: 6 * HOUR, longWindow: 3 * DAY },
+    },
+  };
+}
+
 /** Sloth's default catalog for 30 days (internal/alert/windows/google-30d.yaml). */
-export const GOOGLE_30D_WINDOWS: Readonly<AlertWindows> = {
-  period: 30 * DAY,
-  page: {
-    quick: { budgetPercent: 2, shortWindow: 5 * MINUTE, longWindow: 1 * HOUR },
-    slow: { budgetPercent: 5, shortWindow: 30 * MINUTE, longWindow: 6 * HOUR },
-  },
-  ticket: {
-    quick: { budgetPercent: 10, shortWindow: 2 * HOUR, longWindow: 1 * DAY },
-    slow: { budgetPercent: 10, shortWindow: 6 * HOUR, longWindow: 3 * DAY },
-  },
-};
+export const GOOGLE_30D_WINDOWS: Readonly<AlertWindows> = workbookWindows(30 * DAY);
+
+/** Sloth's catalog for 28 days (internal/alert/windows/google-28d.yaml, `--default-slo-period=28d`). */
+export const GOOGLE_28D_WINDOWS: Readonly<AlertWindows> = workbookWindows(28 * DAY);
+
+/**
+ * The windows of a period that needs no windows definition (30d, 28d), or undefined. Other
+ * periods need their own: the workbook's 1h and 3d windows make little sense for, say, 7 days.
+ */
+export function builtInWindows(period: number): AlertWindows | undefined {
+  return [GOOGLE_30D_WINDOWS, GOOGLE_28D_WINDOWS].find((w) => w.period === period);
+}
 
 /**
  * How many times faster than "exactly on budget" errors must arrive so that `budgetPercent` of the

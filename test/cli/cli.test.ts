@@ -116,6 +116,12 @@ describe("slipway CLI", () => {
     const rules = readFileSync(path.join(dir, "rules.yml"), "utf8");
     expect(rules).toContain("record: slo:sli_error:ratio_rate5m");
     expect(rules).toContain("alert:");
+    const dashboard = JSON.parse(cli(dir, ["slo", "dashboard", fixture]).stdout) as unknown;
+    expect(JSON.stringify(dashboard)).toContain("slo:period_error_budget_remaining:ratio");
+    const alertmanager = cli(dir, ["slo", "alertmanager", fixture, "--full", "--page-receiver", "oncall"]);
+    expect(alertmanager.status, alertmanager.stderr).toBe(0);
+    expect(alertmanager.stdout).toContain("oncall");
+    expect(alertmanager.stdout).toContain("sloth_severity");
     writeFileSync(
       path.join(dir, "bad.yaml"),
       "version: prometheus/v1\nservice: s\nslos:\n  - name: x\n    objective: 99\n    sli: {raw: {error_ratio_query: up}}\n    alertng: {}\n",

@@ -1,13 +1,62 @@
-import { writeFile } from "node:fs/promises";
-import { sloGenerate } from "../../reliability/index.js";
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { readSloFiles, sloAlertmanagerConfig, sloDashboard, sloGenerate } from "../../reliability/index.js";
+
+interface SloInputFlags {
+  slothPeriod?: string;
+}
+
+function inputOptions(flags: SloInputFlags): { slothPeriod?: string } {
+  return flags.slothPeriod === undefined ? {} : { slothPeriod: flags.slothPeriod };
+}
+
+async function emit(text: string, output: string | undefined): Promise<void> {
+  if (output) {
+    await writeFile(output, text);
+    process.stderr.write(`wrote ${output}\n`);
+  } else {
+    process.stdout.write(text);
+  }
+}
 
 /** `slipway slo generate FILE... [-o rules.yml]`: Sloth-compatible Prometheus rules for the SLOs. */
-export async function sloGenerateCommand(files: string[], flags: { output?: string }): Promise<void> {
-  const rules = await sloGenerate(files);
-  if (flags.output) {
-    await writeFile(flags.output, rules);
-    process.stderr.write(`wrote ${flags.output}\n`);
-  } else {
-    process.stdout.write(rules);
+export async function sloGenerateCommand(
+  files: string[],
+  flags: SloInputFlags & { output?: string },
+): Promise<void> {
+  await emit(await sloGenerate(files, inputOptions(flags)), flags.output);
+}
+
+/** `slipway slo dashboard FILE... [-o DIR]`: one Grafana dashboard per service. */
+export async function sloDashboardCommand(
+  files: string[],
+  flags: SloInputFlags & { output?: string },
+): Promise<void> {
+  const dashboards = sloDashboard(await readSloFiles(files, inputOptions(flags)));
+  if (!flags.output) {
+    process.stdout.write(
+      `${JSON.stringify(dashboards.length === 1 ? dashboards[0] : dashboards, null, 2)}\n`,
+    );
+    return;
   }
+  await mkdir(flags.output, { recursive: true });
+  for (const dashboard of dashboards) {
+    const file = path.join(flags.output, `${dashboard.uid}.json`);
+    await writeFile(file, `${JSON.stringify(dashboard, null, 2)}\n`);
+    process.stderr.write(`wrote ${file}\n`);
+  }
+}
+
+/** `slipway slo alertmanager FILE...`: the route and receivers for page and ticket alerts. */
+export async function sloAlertmanagerCommand(
+  files: string[],
+  flags: SloInputFlags & { output?: string; full?: boolean; pageReceiver?: string; ticketReceiver?: string },
+): Promise<void> {
+  const set = await readSloFiles(files, inputOptions(flags));
+  const config = sloAlertmanagerConfig(set, {
+    full: flags.full ?? false,
+    ...(flags.pageReceiver ? { pageReceiver: flags.pageReceiver } : {}),
+    ...(flags.ticketReceiver ? { ticketReceiver: flags.ticketReceiver } : {}),
+  });
+  await emit(config, flags.output);
 }
