@@ -1,6 +1,7 @@
 import { benchEngine } from "./engine.js";
 import { benchExample } from "./example.js";
 import { benchExecutor } from "./executor.js";
+import { benchSlo } from "./slo.js";
 
 /**
  * `npm run bench [case...]`: each case prints one JSON line per measurement with its ratio
@@ -10,6 +11,7 @@ const cases: Record<string, () => void | Promise<void>> = {
   engine: () => benchEngine(),
   executor: () => benchExecutor(),
   example: () => benchExample(),
+  slo: () => benchSlo(),
 };
 
 const wanted = process.argv.slice(2);

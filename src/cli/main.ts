@@ -113,6 +113,18 @@ slo
     (await import("./commands/slo.js")).sloDashboardCommand(files, flags),
   );
 slo
+  .command("status")
+  .description(
+    "Each SLO's SLI, error budget left, burn rate per window, time to exhaustion and alerts, from Prometheus",
+  )
+  .argument("<files...>", sloFiles)
+  .option("--prometheus <url>", "the Prometheus that evaluates the rules", "http://127.0.0.1:9090")
+  .option("--json", "print JSON")
+  .addOption(slothPeriod())
+  .action(async (files: string[], flags: { prometheus: string; json?: boolean; slothPeriod?: string }) =>
+    (await import("./commands/slo.js")).sloStatusCommand(files, flags),
+  );
+slo
   .command("alertmanager")
   .description("Alertmanager route and receivers for the SLOs' page and ticket alerts")
   .argument("<files...>", sloFiles)

@@ -1,4 +1,4 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument } from "yaml";
 import type { Document, Node } from "yaml";
 import type { Diagnostic, SourcePosition } from "../errors/index.js";
 
@@ -29,6 +29,27 @@ export class YamlSource {
       hint: yamlHint(error.code),
     }));
     return { source, diagnostics };
+  }
+
+  /**
+   * Parses every document of a multi-document file (`---` separated); each source reports
+   * positions in the whole file. Syntax errors of all documents come back together.
+   */
+  static parseAll(file: string, text: string): { sources: YamlSource[]; diagnostics: Diagnostic[] } {
+    const lines = new LineCounter();
+    const parsed = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    const docs = Array.isArray(parsed) ? parsed : [];
+    const sources = docs.map((doc) => new YamlSource(file, text, doc, lines));
+    const diagnostics = docs.flatMap((doc, i) => {
+      const source = sources[i];
+      if (!source) return [];
+      return doc.errors.map((error) => ({
+        position: source.positionAt(error.pos[0]),
+        message: `YAML syntax: ${firstLine(error.message)}`,
+        hint: yamlHint(error.code),
+      }));
+    });
+    return { sources, diagnostics };
   }
 
   /** The plain JavaScript value of the document. */

@@ -41,3 +41,12 @@ export type {
 } from "./dashboard.js";
 export { sloAlertmanagerConfig } from "./alertmanager.js";
 export type { AlertmanagerOptions } from "./alertmanager.js";
+export { formatStatusTable, sloStatus } from "./status.js";
+export type {
+  AlertState,
+  Measured,
+  SloHealth,
+  SloStatus,
+  SloStatusOptions,
+  WindowBurnRate,
+} from "./status.js";

@@ -8,7 +8,6 @@ import type { OpenSloDocument } from "./load-openslo.js";
 import { duplicateIds, loadSlothDocument, SLOTH_SPEC_VERSION } from "./load-spec.js";
 import type { Slo, SloSet } from "./model.js";
 import { OPENSLO_API_VERSION } from "./openslo-schema.js";
-import { splitDocuments } from "./spec-documents.js";
 import { GOOGLE_30D_WINDOWS } from "./windows.js";
 import type { AlertWindows } from "./windows.js";
 
@@ -48,10 +47,10 @@ export function loadSloFiles(files: readonly SloFile[], options: LoadSloOptions 
   const diagnostics: Diagnostic[] = [];
   const openSlo: OpenSloDocument[] = [];
   for (const { file, text } of files) {
-    for (const documentText of splitDocuments(text)) {
-      const { source, diagnostics: syntax } = YamlSource.parse(file, documentText);
-      diagnostics.push(...syntax);
-      if (syntax.length > 0) continue;
+    const { sources, diagnostics: syntax } = YamlSource.parseAll(file, text);
+    diagnostics.push(...syntax);
+    if (syntax.length > 0) continue;
+    for (const source of sources) {
       const raw = source.toJS();
       // An empty document (a leading or trailing "---") is not a spec, as in Sloth's multi-file split.
       if (raw === null || raw === undefined) continue;

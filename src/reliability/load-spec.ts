@@ -6,7 +6,6 @@ import type { Sli, Slo, SloAlert, SloSet } from "./model.js";
 import { SloChecker } from "./slo-checks.js";
 import { GOOGLE_30D_WINDOWS } from "./windows.js";
 import type { AlertWindows } from "./windows.js";
-import { splitDocuments } from "./spec-documents.js";
 import { SPEC_STYLE } from "./spec-diagnostics.js";
 import { sortByPosition, validateDocument } from "../config/schema-diagnostics.js";
 import { slothSpecSchema } from "./spec-schema.js";
@@ -22,8 +21,10 @@ export const SLOTH_SPEC_VERSION = "prometheus/v1";
 export function loadSloSpecs(text: string, file: string, windows: AlertWindows = GOOGLE_30D_WINDOWS): SloSet {
   const slos: Slo[] = [];
   const diagnostics: Diagnostic[] = [];
-  for (const documentText of splitDocuments(text)) {
-    const loaded = loadDocument(documentText, file, windows);
+  const { sources, diagnostics: syntax } = YamlSource.parseAll(file, text);
+  diagnostics.push(...syntax);
+  for (const source of syntax.length > 0 ? [] : sources) {
+    const loaded = loadDocument(source, windows);
     slos.push(...loaded.slos);
     diagnostics.push(...loaded.diagnostics);
   }
@@ -51,13 +52,7 @@ export function duplicateIds(slos: readonly Slo[]): Diagnostic[] {
   return diagnostics;
 }
 
-function loadDocument(
-  text: string,
-  file: string,
-  windows: AlertWindows,
-): { slos: Slo[]; diagnostics: Diagnostic[] } {
-  const { source, diagnostics } = YamlSource.parse(file, text);
-  if (diagnostics.length > 0) return { slos: [], diagnostics };
+function loadDocument(source: YamlSource, windows: AlertWindows): { slos: Slo[]; diagnostics: Diagnostic[] } {
   const raw = source.toJS();
   // An empty document (a leading or trailing "---") is not a spec, as in Sloth's multi-file split.
   if (raw === null || raw === undefined) return { slos: [], diagnostics: [] };

@@ -118,6 +118,9 @@ describe("slipway CLI", () => {
     expect(rules).toContain("alert:");
     const dashboard = JSON.parse(cli(dir, ["slo", "dashboard", fixture]).stdout) as unknown;
     expect(JSON.stringify(dashboard)).toContain("slo:period_error_budget_remaining:ratio");
+    const status = cli(dir, ["slo", "status", fixture, "--prometheus", "http://127.0.0.1:9"]);
+    expect(status.status).toBe(3);
+    expect(status.stderr).toMatch(/cannot reach Prometheus at http:\/\/127\.0\.0\.1:9/);
     const alertmanager = cli(dir, ["slo", "alertmanager", fixture, "--full", "--page-receiver", "oncall"]);
     expect(alertmanager.status, alertmanager.stderr).toBe(0);
     expect(alertmanager.stdout).toContain("oncall");

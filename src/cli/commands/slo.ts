@@ -1,6 +1,13 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { readSloFiles, sloAlertmanagerConfig, sloDashboard, sloGenerate } from "../../reliability/index.js";
+import {
+  formatStatusTable,
+  readSloFiles,
+  sloAlertmanagerConfig,
+  sloDashboard,
+  sloGenerate,
+  sloStatus,
+} from "../../reliability/index.js";
 
 interface SloInputFlags {
   slothPeriod?: string;
@@ -59,4 +66,13 @@ export async function sloAlertmanagerCommand(
     ...(flags.ticketReceiver ? { ticketReceiver: flags.ticketReceiver } : {}),
   });
   await emit(config, flags.output);
+}
+
+/** `slipway slo status FILE... --prometheus URL`: SLI, budget left, burn rates and alerts, live. */
+export async function sloStatusCommand(
+  files: string[],
+  flags: SloInputFlags & { prometheus: string; json?: boolean },
+): Promise<void> {
+  const statuses = await sloStatus(await readSloFiles(files, inputOptions(flags)), flags.prometheus);
+  process.stdout.write(flags.json ? `${JSON.stringify(statuses, null, 2)}\n` : formatStatusTable(statuses));
 }
