@@ -1,11 +1,10 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { sloGenerate } from "../../src/reliability/index.js";
+import { promtool } from "../support/promtool.js";
 
 /**
  * Rules for a 28d SLO (built-in workbook windows) and a 7d SLO (its own windows) in the real
@@ -13,7 +12,6 @@ import { sloGenerate } from "../../src/reliability/index.js";
  * is `4w` and 7 days `1w`, in the rule name and in the range (`[4w]`, `[1w]`).
  */
 
-const run = promisify(execFile);
 const FIXTURE = "test/fixtures/slo/periods.yaml";
 const CHECKOUT = {
   sloth_id: "checkout-requests-availability",
@@ -41,16 +39,6 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function promtool(...args: string[]): Promise<{ ok: boolean; output: string }> {
-  try {
-    const { stdout, stderr } = await run("promtool", args, { cwd: dir });
-    return { ok: true, output: stdout + stderr };
-  } catch (error) {
-    const e = error as { stdout?: string; stderr?: string };
-    return { ok: false, output: `${e.stdout ?? ""}${e.stderr ?? ""}` };
-  }
-}
-
 const selector = (labels: Record<string, string>) =>
   `{${Object.entries(labels)
     .sort(([a], [b]) => (a < b ? -1 : 1))
@@ -74,7 +62,7 @@ function firing(severity: "page" | "ticket") {
 describe("28d and custom 7d periods in promtool", () => {
   it("pass promtool check rules", async () => {
     // Per SLO: 7 SLI windows + the period, 7 meta recordings, 2 alerts (the 7d SLO has a 2d window, no 3d).
-    const result = await promtool("check", "rules", rulesFile);
+    const result = await promtool(dir, "check", "rules", rulesFile);
     expect(result.output).toContain("SUCCESS: 34 rules found");
     expect(result.ok).toBe(true);
   });
@@ -118,7 +106,7 @@ describe("28d and custom 7d periods in promtool", () => {
     };
     const file = join(dir, "fast-burn-28d.test.yaml");
     await writeFile(file, stringify({ rule_files: [rulesFile], evaluation_interval: "1m", tests: [test] }));
-    const result = await promtool("test", "rules", file);
+    const result = await promtool(dir, "test", "rules", file);
     expect(result.output).toContain("SUCCESS");
     expect(result.ok).toBe(true);
   });

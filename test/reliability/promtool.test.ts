@@ -1,11 +1,10 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { sloGenerate } from "../../src/reliability/index.js";
+import { promtool } from "../support/promtool.js";
 
 /**
  * The generated rules run in the real Prometheus rule engine (`promtool test rules`), with
@@ -13,7 +12,6 @@ import { sloGenerate } from "../../src/reliability/index.js";
  * availability SLO. promtool comes from Debian's `prometheus` package.
  */
 
-const run = promisify(execFile);
 const FIXTURE = "test/fixtures/slo/checkout.yaml";
 const ALERT = "CheckoutHighErrorRate";
 const ID = {
@@ -27,11 +25,8 @@ let dir: string;
 let rulesFile: string;
 
 beforeAll(async () => {
-  try {
-    await run("promtool", ["--version"]);
-  } catch (error) {
-    throw new Error("promtool not found: install it with `apt-get install -y prometheus`", { cause: error });
-  }
+  // Fails the whole file with the install hint when promtool is missing.
+  await promtool(process.cwd(), "--version");
   dir = await mkdtemp(join(tmpdir(), "slipway-slo-"));
   rulesFile = join(dir, "rules.yaml");
   await writeFile(rulesFile, await sloGenerate([FIXTURE]));
@@ -41,16 +36,6 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function promtool(...args: string[]): Promise<{ ok: boolean; output: string }> {
-  try {
-    const { stdout, stderr } = await run("promtool", args, { cwd: dir });
-    return { ok: true, output: stdout + stderr };
-  } catch (error) {
-    const e = error as { stdout?: string; stderr?: string };
-    return { ok: false, output: `${e.stdout ?? ""}${e.stderr ?? ""}` };
-  }
-}
-
 /** Runs one `promtool test rules` file holding one test; returns promtool's report when it fails. */
 async function unitTest(name: string, test: Record<string, unknown>, evaluationInterval = "1m") {
   const file = join(dir, `${name}.test.yaml`);
@@ -58,7 +43,7 @@ async function unitTest(name: string, test: Record<string, unknown>, evaluationI
     file,
     stringify({ rule_files: [rulesFile], evaluation_interval: evaluationInterval, tests: [test] }),
   );
-  return promtool("test", "rules", file);
+  return promtool(dir, "test", "rules", file);
 }
 
 /** Request counters of the checkout job: `ok` and `errors` are promtool series notations. */
@@ -93,7 +78,7 @@ const selector = (labels: Record<string, string>) =>
 
 describe("generated rules in promtool", () => {
   it("pass promtool check rules", async () => {
-    const result = await promtool("check", "rules", rulesFile);
+    const result = await promtool(dir, "check", "rules", rulesFile);
     expect(result.output).toContain("SUCCESS: 48 rules found");
     expect(result.ok).toBe(true);
   });
