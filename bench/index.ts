@@ -2,6 +2,7 @@ import { benchEngine } from "./engine.js";
 import { benchExample } from "./example.js";
 import { benchExecutor } from "./executor.js";
 import { benchSlo } from "./slo.js";
+import { benchSloth } from "./sloth.js";
 
 /**
  * `npm run bench [case...]`: each case prints one JSON line per measurement with its ratio
@@ -12,6 +13,8 @@ const cases: Record<string, () => void | Promise<void>> = {
   executor: () => benchExecutor(),
   example: () => benchExample(),
   slo: () => benchSlo(),
+  // Builds Sloth from the Go module proxy on first use (a few minutes), then compares side by side.
+  sloth: () => benchSloth(),
 };
 
 const wanted = process.argv.slice(2);
