@@ -8,6 +8,13 @@ declare const __SLIPWAY_VERSION__: string | undefined;
 /** Set by the bundler (scripts/build.mjs); "dev" when run from sources. */
 const version = typeof __SLIPWAY_VERSION__ === "string" ? __SLIPWAY_VERSION__ : "dev";
 
+function fraction(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 1)
+    throw new InvalidArgumentError("expected a fraction from 0 to 1, e.g. 0.25");
+  return n;
+}
+
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number of at least 1");
@@ -123,6 +130,40 @@ slo
   .addOption(slothPeriod())
   .action(async (files: string[], flags: { prometheus: string; json?: boolean; slothPeriod?: string }) =>
     (await import("./commands/slo.js")).sloStatusCommand(files, flags),
+  );
+slo
+  .command("gate")
+  .description(
+    "Allow a deploy only while error budgets are above a threshold and no page alert fires (exit 1 when blocked)",
+  )
+  .argument("<files...>", sloFiles)
+  .option("--prometheus <url>", "the Prometheus that evaluates the rules", "http://127.0.0.1:9090")
+  .option(
+    "--min-budget-remaining <fraction>",
+    "block below this fraction of error budget left, 0 to 1",
+    fraction,
+  )
+  .option("--no-block-on-page-alert", "do not block while a page alert fires")
+  .option("--slo <id...>", "only these SLOs (sloth id or SLO name)")
+  .option(
+    "--override-reason <text>",
+    "let a blocked deploy through; the reason is printed into the run's log",
+  )
+  .option("--json", "print JSON")
+  .addOption(slothPeriod())
+  .action(
+    async (
+      files: string[],
+      flags: {
+        prometheus: string;
+        minBudgetRemaining?: number;
+        blockOnPageAlert: boolean;
+        slo?: string[];
+        overrideReason?: string;
+        json?: boolean;
+        slothPeriod?: string;
+      },
+    ) => (await import("./commands/slo.js")).sloGateCommand(files, flags),
   );
 slo
   .command("alertmanager")

@@ -50,3 +50,5 @@ export type {
   SloStatusOptions,
   WindowBurnRate,
 } from "./status.js";
+export { formatGateDecision, sloGate } from "./gate.js";
+export type { GateDecision, GatePolicy } from "./gate.js";

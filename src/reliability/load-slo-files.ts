@@ -84,9 +84,13 @@ export function loadSloFiles(files: readonly SloFile[], options: LoadSloOptions 
 }
 
 /** A file of its own holding only the native `slos:` section. */
+/** A slipway.yaml carries its pipeline beside `slos:`; those keys are the pipeline's, checked there. */
+const PIPELINE_KEYS = new Set(["$schema", "name", "env", "secrets", "jobs"]);
+
 function loadNativeDocument(raw: Record<string, unknown>, source: YamlSource) {
   const loaded = loadNativeSlos(raw["slos"], source, ["slos"]);
-  for (const key of Object.keys(raw).filter((k) => k !== "slos")) {
+  const isPipeline = "jobs" in raw;
+  for (const key of Object.keys(raw).filter((k) => k !== "slos" && !(isPipeline && PIPELINE_KEYS.has(k)))) {
     loaded.diagnostics.push({
       position: source.positionOf([key], { key: true }),
       message: `unknown key "${key}" at the top level`,

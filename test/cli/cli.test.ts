@@ -121,6 +121,9 @@ describe("slipway CLI", () => {
     const status = cli(dir, ["slo", "status", fixture, "--prometheus", "http://127.0.0.1:9"]);
     expect(status.status).toBe(3);
     expect(status.stderr).toMatch(/cannot reach Prometheus at http:\/\/127\.0\.0\.1:9/);
+    expect(cli(dir, ["slo", "gate", fixture, "--min-budget-remaining", "2"]).status).toBe(2);
+    const gate = cli(dir, ["slo", "gate", fixture, "--prometheus", "http://127.0.0.1:9"]);
+    expect(gate.status).toBe(3);
     const alertmanager = cli(dir, ["slo", "alertmanager", fixture, "--full", "--page-receiver", "oncall"]);
     expect(alertmanager.status, alertmanager.stderr).toBe(0);
     expect(alertmanager.stdout).toContain("oncall");
@@ -132,6 +135,31 @@ describe("slipway CLI", () => {
     const bad = cli(dir, ["slo", "generate", "bad.yaml"]);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/bad\.yaml:7:5: error: unknown key "alertng"/);
+  });
+
+  it("checks the slos: of slipway.yaml with the pipeline, and generates rules from it", () => {
+    const slos = [
+      "slos:",
+      "  checkout:",
+      "    availability:",
+      "      objective: 99.9",
+      "      sli:",
+      '        errors: sum(rate(http_requests_total{code=~"5.."}[{{.window}}]))',
+      "        total: sum(rate(http_requests_total[{{.window}}]))",
+      "      alerting: { name: CheckoutAvailability }",
+    ].join("\n");
+    const dir = project(`${slos}\njobs:\n  a:\n    steps: [{run: x}]\n`);
+    expect(cli(dir, ["validate"]).status).toBe(0);
+    const rules = cli(dir, ["slo", "generate", "slipway.yaml"]);
+    expect(rules.status, rules.stderr).toBe(0);
+    expect(rules.stdout).toContain("sloth_id: checkout-availability");
+    writeFileSync(
+      path.join(dir, "slipway.yaml"),
+      `${slos.replace("objective: 99.9", "objectiv: 99.9")}\njobs:\n  a:\n    steps: [{run: x}]\n`,
+    );
+    const bad = cli(dir, ["validate"]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/slipway\.yaml:4:7: error: unknown key "objectiv"/);
   });
 
   it("refuses unknown jobs with a suggestion", () => {

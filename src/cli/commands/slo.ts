@@ -1,10 +1,12 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import {
+  formatGateDecision,
   formatStatusTable,
   readSloFiles,
   sloAlertmanagerConfig,
   sloDashboard,
+  sloGate,
   sloGenerate,
   sloStatus,
 } from "../../reliability/index.js";
@@ -75,4 +77,32 @@ export async function sloStatusCommand(
 ): Promise<void> {
   const statuses = await sloStatus(await readSloFiles(files, inputOptions(flags)), flags.prometheus);
   process.stdout.write(flags.json ? `${JSON.stringify(statuses, null, 2)}\n` : formatStatusTable(statuses));
+}
+
+/**
+ * `slipway slo gate FILE... --prometheus URL`: exit 0 when a deploy may go ahead, 1 when an error
+ * budget is below the threshold, a page alert fires or data is missing (fails closed). An
+ * override reason lets a blocked deploy through and is printed, so the run's log records it.
+ */
+export async function sloGateCommand(
+  files: string[],
+  flags: SloInputFlags & {
+    prometheus: string;
+    minBudgetRemaining?: number;
+    blockOnPageAlert: boolean;
+    slo?: string[];
+    overrideReason?: string;
+    json?: boolean;
+  },
+): Promise<void> {
+  const decision = await sloGate(await readSloFiles(files, inputOptions(flags)), flags.prometheus, {
+    blockOnPageAlert: flags.blockOnPageAlert,
+    ...(flags.minBudgetRemaining !== undefined ? { minBudgetRemaining: flags.minBudgetRemaining } : {}),
+    ...(flags.slo ? { slos: flags.slo } : {}),
+    ...(flags.overrideReason !== undefined ? { overrideReason: flags.overrideReason } : {}),
+  });
+  process.stdout.write(
+    flags.json ? `${JSON.stringify(decision, null, 2)}\n` : `${formatGateDecision(decision)}\n`,
+  );
+  if (!decision.allowed) process.exitCode = 1;
 }

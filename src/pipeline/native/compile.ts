@@ -9,6 +9,7 @@ import type { CacheSpec, Job, Pipeline, Retry, Step } from "../ir.js";
 import { expandMatrix } from "../matrix.js";
 import { checkGraph } from "../graph-check.js";
 import { closest } from "../../config/suggest.js";
+import { loadNativeSlos } from "../../reliability/index.js";
 import { sortByPosition, validateDocument } from "../../config/schema-diagnostics.js";
 import type { DiagnosticStyle } from "../../config/schema-diagnostics.js";
 import { nativeJobSchema, nativePipelineSchema, nativeStepSchema } from "./schema.js";
@@ -42,6 +43,10 @@ class NativeCompiler {
   ) {}
 
   compile(): Pipeline {
+    // The SLOs are checked with the pipeline, so one `slipway validate` reports both.
+    if (this.doc.slos !== undefined) {
+      this.diagnostics.push(...loadNativeSlos(this.doc.slos, this.source, ["slos"]).diagnostics);
+    }
     const env = this.templates(this.doc.env ?? {}, ["env"], "pipeline");
     const jobs = Object.entries(this.doc.jobs).map(([id, job]) => this.job(id, job));
     this.diagnostics.push(

@@ -133,6 +133,10 @@ export const nativePipelineSchema = z
     $schema: z.string().optional(),
     name: z.string().optional(),
     env: envMap.optional(),
+    slos: z.record(z.string(), z.unknown()).optional().meta({
+      description:
+        "Service level objectives of this project, by service then SLO: `slipway slo generate slipway.yaml` turns them into Prometheus rules.",
+    }),
     secrets: z
       .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/))
       .optional()
