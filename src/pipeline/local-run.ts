@@ -52,6 +52,8 @@ export interface LocalRunOptions {
   /** The executor to use, or the name of a built-in one. Default "slots". */
   executor?: Executor | ExecutorName;
   env?: Readonly<Record<string, string | undefined>>;
+  /** The `slipway` CLI script, for built-in steps that run it (slo-gate). */
+  cliPath?: string;
   /** Told about problems that do not stop the run (a declared secret with no value). */
   onWarning?: (message: string) => void;
   /** Called once the run has an id, before any job starts. */
@@ -127,6 +129,11 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
     for (const name of INHERITED_ENV) {
       const value = env[name];
       if (value !== undefined) baseEnv[name] = value;
+    }
+    // Built-in steps (slo-gate) run the Slipway that runs the pipeline.
+    if (options.cliPath) {
+      baseEnv.SLIPWAY_NODE = process.execPath;
+      baseEnv.SLIPWAY_CLI = options.cliPath;
     }
     const recorder = new Recorder(store, options.observers ?? []);
     const executor =

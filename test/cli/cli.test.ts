@@ -162,6 +162,30 @@ describe("slipway CLI", () => {
     expect(bad.stderr).toMatch(/slipway\.yaml:4:7: error: unknown key "objectiv"/);
   });
 
+  it("runs an slo-gate step with the same slipway, and rejects a step with neither run nor slo-gate", () => {
+    const fixture = path.join(ROOT, "test", "fixtures", "slo", "checkout.yaml");
+    const dir = project(
+      [
+        "jobs:",
+        "  deploy:",
+        "    steps:",
+        "      - slo-gate:",
+        `          slos: ${JSON.stringify(fixture)}`,
+        "          prometheus: http://127.0.0.1:9",
+        "          min-budget-remaining: 0.2",
+        "      - run: echo deployed",
+      ].join("\n"),
+    );
+    const result = cli(dir, ["run", "--plain"]);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain("cannot reach Prometheus at http://127.0.0.1:9");
+    expect(result.stdout).not.toContain("deployed");
+    const bad = project("jobs:\n  a:\n    steps:\n      - name: nothing\n");
+    const rejected = cli(bad, ["validate"]);
+    expect(rejected.status).toBe(2);
+    expect(rejected.stderr).toContain("slipway.yaml:4:9: error: a step needs run or slo-gate");
+  });
+
   it("refuses unknown jobs with a suggestion", () => {
     const result = cli(project(ok), ["run", "helo"]);
     expect(result.status).toBe(2);

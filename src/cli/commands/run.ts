@@ -46,6 +46,7 @@ export async function runCommand(jobs: string[], flags: RunFlags): Promise<void>
       pipeline,
       projectDir,
       pipelineFile: file,
+      ...(process.argv[1] ? { cliPath: process.argv[1] } : {}),
       ...(flags.dataDir ? { dataDir: path.resolve(flags.dataDir) } : {}),
       jobs,
       ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),

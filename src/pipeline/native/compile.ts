@@ -109,12 +109,32 @@ class NativeCompiler {
   }
 
   private step(step: NativeStep, index: number, path: YamlPath): Step {
+    if ((step.run === undefined) === (step["slo-gate"] === undefined)) {
+      this.diagnostics.push({
+        position: this.source.positionOf(path),
+        message:
+          step.run === undefined
+            ? "a step needs run or slo-gate"
+            : "a step has either run or slo-gate, not both",
+        hint: "split it into two steps",
+      });
+    }
+    const gate = step["slo-gate"];
+    const env = this.templates(step.env ?? {}, [...path, "env"], "step");
+    if (gate?.["override-reason"] !== undefined) {
+      env.SLIPWAY_GATE_OVERRIDE = this.template(
+        gate["override-reason"],
+        [...path, "slo-gate", "override-reason"],
+        "step",
+      );
+    }
+    const run = gate ? sloGateScript(gate) : this.template(step.run ?? "", [...path, "run"], "step");
     const compiled: Step = {
       index,
-      name: step.name ?? step.id ?? firstLine(step.run),
-      run: this.template(step.run, [...path, "run"], "step"),
+      name: step.name ?? step.id ?? (gate ? "slo gate" : firstLine(run)),
+      run,
       shell: step.shell ?? "bash",
-      env: this.templates(step.env ?? {}, [...path, "env"], "step"),
+      env,
       if: this.condition(step.if, [...path, "if"], "step"),
       retry: retry(step.retry),
       continueOnError: step["continue-on-error"] ?? false,
@@ -261,6 +281,28 @@ function seconds(value: number | string): number {
 
 function toArray(value: string | string[] | undefined): string[] {
   return value === undefined ? [] : typeof value === "string" ? [value] : value;
+}
+
+/**
+ * An `slo-gate` step is `slipway slo gate` run by the same Slipway that runs the pipeline
+ * (SLIPWAY_NODE and SLIPWAY_CLI are set for every step by the CLI), so its decision and any
+ * override reason are in the step's log like any other output.
+ */
+function sloGateScript(gate: NonNullable<NativeStep["slo-gate"]>): string {
+  const files = typeof gate.slos === "string" ? [gate.slos] : gate.slos;
+  const args = ["slo", "gate", ...files, "--prometheus", gate.prometheus];
+  if (gate["min-budget-remaining"] !== undefined)
+    args.push("--min-budget-remaining", String(gate["min-budget-remaining"]));
+  if (gate["block-on-page-alert"] === false) args.push("--no-block-on-page-alert");
+  for (const slo of gate.only ?? []) args.push("--slo", slo);
+  return [
+    'if [ -z "${SLIPWAY_CLI:-}" ]; then echo "slo-gate needs the slipway CLI (SLIPWAY_CLI is not set)" >&2; exit 2; fi',
+    `"$SLIPWAY_NODE" "$SLIPWAY_CLI" ${args.map(shellQuote).join(" ")} \${SLIPWAY_GATE_OVERRIDE:+--override-reason "$SLIPWAY_GATE_OVERRIDE"}`,
+  ].join("\n");
+}
+
+function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
 }
 
 function firstLine(script: string): string {

@@ -59,8 +59,42 @@ const retrySchema = z.union([
   }),
 ]);
 
+const sloGateSchema = z
+  .strictObject({
+    slos: z
+      .union([z.string(), z.array(z.string()).min(1)])
+      .meta({ description: "SLO files (Sloth, OpenSLO or slos:)." }),
+    prometheus: z.string().meta({ description: "URL of the Prometheus that evaluates the SLO rules." }),
+    "min-budget-remaining": z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .meta({ description: "Block below this fraction of error budget left (default 0)." }),
+    "block-on-page-alert": z
+      .boolean()
+      .optional()
+      .meta({ description: "Block while a page alert fires (default true)." }),
+    only: z.array(z.string()).optional().meta({ description: "Only these SLOs (sloth id or SLO name)." }),
+    "override-reason": stringish
+      .optional()
+      .meta({
+        description:
+          "When not empty, a blocked deploy goes ahead and the reason is written to the run's log; usually ${{ env.NAME }}.",
+      }),
+  })
+  .meta({
+    description:
+      "A deploy gate on error budgets: fails the step when a budget is below the threshold or a page alert fires.",
+  });
+
 export const nativeStepSchema = z.strictObject({
-  run: stringish.meta({ description: "The script to run; with bash: `set -eo pipefail` semantics." }),
+  run: stringish
+    .optional()
+    .meta({
+      description: "The script to run; with bash: `set -eo pipefail` semantics. A step has run or slo-gate.",
+    }),
+  "slo-gate": sloGateSchema.optional(),
   id: z
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, "letters, digits, _ and -, starting with a letter or _")
