@@ -76,12 +76,10 @@ const sloGateSchema = z
       .optional()
       .meta({ description: "Block while a page alert fires (default true)." }),
     only: z.array(z.string()).optional().meta({ description: "Only these SLOs (sloth id or SLO name)." }),
-    "override-reason": stringish
-      .optional()
-      .meta({
-        description:
-          "When not empty, a blocked deploy goes ahead and the reason is written to the run's log; usually ${{ env.NAME }}.",
-      }),
+    "override-reason": stringish.optional().meta({
+      description:
+        "When not empty, a blocked deploy goes ahead and the reason is written to the run's log; usually ${{ env.NAME }}.",
+    }),
   })
   .meta({
     description:
@@ -89,11 +87,9 @@ const sloGateSchema = z
   });
 
 export const nativeStepSchema = z.strictObject({
-  run: stringish
-    .optional()
-    .meta({
-      description: "The script to run; with bash: `set -eo pipefail` semantics. A step has run or slo-gate.",
-    }),
+  run: stringish.optional().meta({
+    description: "The script to run; with bash: `set -eo pipefail` semantics. A step has run or slo-gate.",
+  }),
   "slo-gate": sloGateSchema.optional(),
   id: z
     .string()
