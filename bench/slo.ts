@@ -6,7 +6,7 @@ import { generateRules, loadSloFiles, renderRuleFile } from "../src/reliability/
 import { median, report, round } from "./util.js";
 
 /** A Sloth spec with `count` SLOs spread over services of 10 SLOs each. */
-function specs(count: number): string {
+export function generatedSpecs(count: number): string {
   const docs: string[] = [];
   for (let s = 0; s < count / 10; s++) {
     const slos = Array.from({ length: 10 }, (_, i) =>
@@ -31,7 +31,7 @@ function specs(count: number): string {
  * file, against `promtool check rules` on the same output as the side-by-side reference.
  */
 export function benchSlo(rounds = 5, count = 1000): void {
-  const text = specs(count);
+  const text = generatedSpecs(count);
   const dir = mkdtempSync(path.join(os.tmpdir(), "slipway-bench-slo-"));
   try {
     const times: number[] = [];

@@ -11,6 +11,7 @@ import { sloGenerate } from "../src/reliability/index.js";
 import { startPrometheus } from "../test/support/prometheus.js";
 import type { PrometheusServer } from "../test/support/prometheus.js";
 import { median, report, ROOT, round } from "./util.js";
+import { generatedSpecs } from "./slo.js";
 
 /**
  * `npm run bench sloth`: Slipway's `slo generate` side by side with the real Sloth (built from the
@@ -46,27 +47,6 @@ interface Rule {
 interface Case {
   name: string;
   spec: string;
-}
-
-/** A Sloth spec with `count` SLOs over services of 10 SLOs each, as bench/slo.ts generates. */
-function generatedSpec(count: number): string {
-  const docs: string[] = [];
-  for (let s = 0; s < count / 10; s++) {
-    const slos = Array.from({ length: 10 }, (_, i) =>
-      [
-        `  - name: requests-${i}`,
-        `    objective: ${i % 2 ? "99.9" : "99.5"}`,
-        "    sli:",
-        "      events:",
-        `        error_query: sum(rate(http_requests_total{job="svc-${s}",route="/r${i}",code=~"5.."}[{{.window}}]))`,
-        `        total_query: sum(rate(http_requests_total{job="svc-${s}",route="/r${i}"}[{{.window}}]))`,
-        "    alerting:",
-        `      name: Svc${s}Route${i}BudgetBurn`,
-      ].join("\n"),
-    );
-    docs.push(`version: prometheus/v1\nservice: svc-${s}\nslos:\n${slos.join("\n")}\n`);
-  }
-  return docs.join("---\n");
 }
 
 /** Builds Sloth unless the cached binary exists; returns the build's wall time (0 when cached). */
@@ -413,7 +393,7 @@ export async function benchSloth(): Promise<void> {
   let exporter: Server | undefined;
   try {
     const generated = path.join(dir, "generated-50.yaml");
-    await writeFile(generated, generatedSpec(50));
+    await writeFile(generated, generatedSpecs(50));
     const cases: Case[] = [
       { name: "same-sloth", spec: path.join(ROOT, "test/fixtures/slo/same/sloth.yaml") },
       { name: "checkout", spec: path.join(ROOT, "test/fixtures/slo/checkout.yaml") },

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UsageError } from "../../src/errors/index.js";
 import { formatGateDecision, sloGate } from "../../src/reliability/gate.js";
-import { generateRules, readSloFiles } from "../../src/reliability/index.js";
+import { readSloFiles } from "../../src/reliability/index.js";
 import type { SloSet } from "../../src/reliability/model.js";
 import { startPrometheus } from "../support/prometheus.js";
 import type { PrometheusServer } from "../support/prometheus.js";
+import { backfillRecorded } from "../support/slo-backfill.js";
 
 /**
  * `sloGate` against a real Prometheus, with the recorded series backfilled as in status.test.ts
@@ -46,43 +47,13 @@ beforeAll(async () => {
   set = await readSloFiles([FIXTURE]);
   const seconds = Math.floor(Date.now() / 1000) - 600;
   at = new Date(seconds * 1000);
-  prometheus = await startPrometheus({ openMetrics: backfill(set, seconds - 15) });
+  prometheus = await startPrometheus({ openMetrics: backfillRecorded(set, RECORDED, seconds - 15) });
   url = prometheus.url;
 });
 
 afterAll(async () => {
   await prometheus?.stop();
 });
-
-function backfill(slos: SloSet, timestamp: number): string {
-  const lines: string[] = [];
-  const rules = generateRules(slos).groups.flatMap((g) => g.rules.flatMap((r) => ("record" in r ? [r] : [])));
-  for (const [id, values] of Object.entries(RECORDED)) {
-    for (const [record, value] of Object.entries(values)) {
-      const rule = rules.find((r) => r.record === record && r.labels["sloth_id"] === id);
-      if (!rule) throw new Error(`the generated rules record no ${record} for ${id}`);
-      lines.push(`${series(record, rule.labels)} ${value} ${timestamp}`);
-    }
-  }
-  // The page alert of the availability SLO fires, its ticket alert is pending.
-  const alert = {
-    alertname: "ApiHighErrorRate",
-    owner: "platform-team",
-    sloth_id: AVAILABILITY,
-    sloth_service: "api",
-    sloth_slo: "requests-availability",
-  };
-  lines.push(
-    `${series("ALERTS", { ...alert, alertstate: "firing", sloth_severity: "page", severity: "critical" })} 1 ${timestamp}`,
-    `${series("ALERTS", { ...alert, alertstate: "pending", sloth_severity: "ticket", severity: "warning" })} 1 ${timestamp}`,
-  );
-  return `${lines.join("\n")}\n# EOF\n`;
-}
-
-function series(name: string, labels: Record<string, string>): string {
-  const body = Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
-  return `${name}{${body.join(",")}}`;
-}
 
 /** A fetch that fails the test if the gate queries Prometheus at all. */
 const noFetch: typeof fetch = () => Promise.reject(new Error("the gate must not query Prometheus"));

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EnvironmentError } from "../../src/errors/index.js";
-import { generateRules, readSloFiles } from "../../src/reliability/index.js";
+import { readSloFiles } from "../../src/reliability/index.js";
 import type { SloSet } from "../../src/reliability/model.js";
 import { formatStatusTable, sloStatus } from "../../src/reliability/status.js";
 import type { SloStatus } from "../../src/reliability/status.js";
 import { freePort, startPrometheus } from "../support/prometheus.js";
 import type { PrometheusServer } from "../support/prometheus.js";
+import { backfillRecorded } from "../support/slo-backfill.js";
 
 /**
  * `sloStatus` against a real Prometheus (Debian's package). The recorded series themselves are
@@ -58,42 +59,12 @@ beforeAll(async () => {
   set = await readSloFiles([FIXTURE]);
   const seconds = Math.floor(Date.now() / 1000) - 600;
   at = new Date(seconds * 1000);
-  prometheus = await startPrometheus({ openMetrics: backfill(set, seconds - 15) });
+  prometheus = await startPrometheus({ openMetrics: backfillRecorded(set, RECORDED, seconds - 15) });
 });
 
 afterAll(async () => {
   await prometheus?.stop();
 });
-
-function backfill(slos: SloSet, timestamp: number): string {
-  const lines: string[] = [];
-  const rules = generateRules(slos).groups.flatMap((g) => g.rules.flatMap((r) => ("record" in r ? [r] : [])));
-  for (const [id, values] of Object.entries(RECORDED)) {
-    for (const [record, value] of Object.entries(values)) {
-      const rule = rules.find((r) => r.record === record && r.labels["sloth_id"] === id);
-      if (!rule) throw new Error(`the generated rules record no ${record} for ${id}`);
-      lines.push(`${series(record, rule.labels)} ${Number.isNaN(value) ? "NaN" : value} ${timestamp}`);
-    }
-  }
-  // What the alert rules would leave: the labels of the `max without (sloth_window)` result
-  // plus the alert's own. The page alert fires, the ticket alert is still pending.
-  const own = {
-    sloth_id: "api-requests-availability",
-    sloth_service: "api",
-    sloth_slo: "requests-availability",
-  };
-  const alert = { alertname: "ApiHighErrorRate", owner: "platform-team", ...own };
-  lines.push(
-    `${series("ALERTS", { ...alert, alertstate: "firing", sloth_severity: "page", severity: "critical" })} 1 ${timestamp}`,
-    `${series("ALERTS", { ...alert, alertstate: "pending", sloth_severity: "ticket", severity: "warning" })} 1 ${timestamp}`,
-  );
-  return `${lines.join("\n")}\n# EOF\n`;
-}
-
-function series(name: string, labels: Record<string, string>): string {
-  const body = Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
-  return `${name}{${body.join(",")}}`;
-}
 
 function byId(statuses: SloStatus[], id: string): SloStatus {
   const found = statuses.find((s) => s.id === id);
