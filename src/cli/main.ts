@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { ConfigError, SlipwayError, formatDiagnostics } from "../errors/index.js";
 import { EXIT, exitCodeForError } from "./exit-codes.js";
 import type { RunFlags } from "./commands/run.js";
+import type { SloGateFlags } from "./commands/slo.js";
 
 declare const __SLIPWAY_VERSION__: string | undefined;
 /** Set by the bundler (scripts/build.mjs); "dev" when run from sources. */
@@ -151,19 +152,8 @@ slo
   )
   .option("--json", "print JSON")
   .addOption(slothPeriod())
-  .action(
-    async (
-      files: string[],
-      flags: {
-        prometheus: string;
-        minBudgetRemaining?: number;
-        blockOnPageAlert: boolean;
-        slo?: string[];
-        overrideReason?: string;
-        json?: boolean;
-        slothPeriod?: string;
-      },
-    ) => (await import("./commands/slo.js")).sloGateCommand(files, flags),
+  .action(async (files: string[], flags: SloGateFlags) =>
+    (await import("./commands/slo.js")).sloGateCommand(files, flags),
   );
 slo
   .command("alertmanager")

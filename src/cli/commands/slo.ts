@@ -15,6 +15,15 @@ interface SloInputFlags {
   slothPeriod?: string;
 }
 
+export interface SloGateFlags extends SloInputFlags {
+  prometheus: string;
+  minBudgetRemaining?: number;
+  blockOnPageAlert: boolean;
+  slo?: string[];
+  overrideReason?: string;
+  json?: boolean;
+}
+
 function inputOptions(flags: SloInputFlags): { slothPeriod?: string } {
   return flags.slothPeriod === undefined ? {} : { slothPeriod: flags.slothPeriod };
 }
@@ -84,17 +93,7 @@ export async function sloStatusCommand(
  * budget is below the threshold, a page alert fires or data is missing (fails closed). An
  * override reason lets a blocked deploy through and is printed, so the run's log records it.
  */
-export async function sloGateCommand(
-  files: string[],
-  flags: SloInputFlags & {
-    prometheus: string;
-    minBudgetRemaining?: number;
-    blockOnPageAlert: boolean;
-    slo?: string[];
-    overrideReason?: string;
-    json?: boolean;
-  },
-): Promise<void> {
+export async function sloGateCommand(files: string[], flags: SloGateFlags): Promise<void> {
   const decision = await sloGate(await readSloFiles(files, inputOptions(flags)), flags.prometheus, {
     blockOnPageAlert: flags.blockOnPageAlert,
     ...(flags.minBudgetRemaining !== undefined ? { minBudgetRemaining: flags.minBudgetRemaining } : {}),
