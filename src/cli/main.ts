@@ -36,6 +36,7 @@ program
   .option("--json", "print the event stream as NDJSON")
   .option("--plain", "plain prefixed lines even on a terminal")
   .option("-j, --concurrency <n>", "jobs running at once (default: number of CPUs)", positiveInt)
+  .option("-e, --env <NAME=VALUE...>", "variables for this run, as if in the pipeline's env")
   .option("--secret-file <path>", "file of NAME=value secrets, masked in logs")
   .option("--no-cache", "ignore cached results and run everything")
   .option("--in-place", "run in the project directory instead of a snapshot of it")

@@ -52,6 +52,8 @@ export interface LocalRunOptions {
   /** The executor to use, or the name of a built-in one. Default "slots". */
   executor?: Executor | ExecutorName;
   env?: Readonly<Record<string, string | undefined>>;
+  /** Variables set for this run (`slipway run --env NAME=VALUE`), over the pipeline's own `env`. */
+  variables?: Readonly<Record<string, string>>;
   /** The `slipway` CLI script, for built-in steps that run it (slo-gate). */
   cliPath?: string;
   /** Told about problems that do not stop the run (a declared secret with no value). */
@@ -87,7 +89,11 @@ export async function openLocalStore(dataDir: string): Promise<Store> {
  */
 export async function runLocally(options: LocalRunOptions): Promise<LocalRunResult> {
   const dataDir = options.dataDir ?? defaultDataDir(options.projectDir);
-  const plan = planPipeline(options.pipeline, options.jobs ?? []);
+  // Run variables join the pipeline's env, so expressions see them and cache keys include them.
+  const pipeline = options.variables
+    ? { ...options.pipeline, env: { ...options.pipeline.env, ...options.variables } }
+    : options.pipeline;
+  const plan = planPipeline(pipeline, options.jobs ?? []);
   const env = options.env ?? process.env;
   const secrets = await loadSecrets(options.pipeline.secrets, env, options.secretFile);
   const missing = options.pipeline.secrets.filter((name) => !(name in secrets));

@@ -186,6 +186,17 @@ describe("slipway CLI", () => {
     expect(rejected.stderr).toContain("slipway.yaml:4:9: error: a step needs run or slo-gate");
   });
 
+  it("sets run variables with --env, over the pipeline's env, and rejects a malformed one", () => {
+    const dir = project(
+      'env:\n  TARGET: staging\njobs:\n  a:\n    steps:\n      - run: echo "to ${{ env.TARGET }} as $TARGET"\n',
+    );
+    expect(cli(dir, ["run", "--plain"]).stdout).toContain("to staging as staging");
+    expect(cli(dir, ["run", "--plain", "--env", "TARGET=prod"]).stdout).toContain("to prod as prod");
+    const bad = cli(dir, ["run", "--env", "no-equals"]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("--env no-equals: expected NAME=VALUE");
+  });
+
   it("refuses unknown jobs with a suggestion", () => {
     const result = cli(project(ok), ["run", "helo"]);
     expect(result.status).toBe(2);

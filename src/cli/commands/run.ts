@@ -1,3 +1,4 @@
+import { UsageError } from "../../errors/index.js";
 import { runLocally } from "../../pipeline/index.js";
 import type { RunObserver } from "../../pipeline/index.js";
 import { exitCodeForRun, EXIT } from "../exit-codes.js";
@@ -17,6 +18,7 @@ export interface RunFlags {
   inPlace?: boolean;
   dataDir?: string;
   executor: "slots" | "process";
+  env?: string[];
 }
 
 export async function runCommand(jobs: string[], flags: RunFlags): Promise<void> {
@@ -46,6 +48,7 @@ export async function runCommand(jobs: string[], flags: RunFlags): Promise<void>
       pipeline,
       projectDir,
       pipelineFile: file,
+      ...(flags.env ? { variables: parseVariables(flags.env) } : {}),
       ...(process.argv[1] ? { cliPath: process.argv[1] } : {}),
       ...(flags.dataDir ? { dataDir: path.resolve(flags.dataDir) } : {}),
       jobs,
@@ -73,4 +76,18 @@ function chooseRenderer(flags: RunFlags): RunObserver {
   const ci = process.env.CI !== undefined && process.env.CI !== "" && process.env.CI !== "false";
   if (!flags.plain && !ci && process.stdout.isTTY) return new LiveRenderer(process.stdout);
   return new PlainRenderer(process.stdout, Boolean(process.stdout.isTTY) && !process.env.NO_COLOR);
+}
+
+function parseVariables(pairs: string[]): Record<string, string> {
+  const variables: Record<string, string> = {};
+  for (const pair of pairs) {
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(pair);
+    if (!match?.[1]) {
+      throw new UsageError(`--env ${pair}: expected NAME=VALUE`, {
+        hint: "for example --env OVERRIDE='hotfix, approved'",
+      });
+    }
+    variables[match[1]] = match[2] ?? "";
+  }
+  return variables;
 }
