@@ -1,8 +1,6 @@
 import { spawn } from "node:child_process";
-import { writeFile } from "node:fs/promises";
 import type { Executor, StepCommand, StepOutcome } from "./executor.js";
-import { killGroup, outcome } from "./process-group.js";
-import { resolveInvocation } from "./shell.js";
+import { killGroup, outcome, prepareInvocation, StepStopper } from "./process-group.js";
 
 /** How long output may still arrive after a step's process exited. */
 const OUTPUT_DRAIN_MS = 1000;
@@ -25,16 +23,10 @@ export class ProcessExecutor implements Executor {
   }
 
   async run(command: StepCommand): Promise<StepOutcome> {
-    const invocation = resolveInvocation(command.shell, command.script, command.scriptFile);
-    if (invocation.writeScript) await writeFile(command.scriptFile, command.script, { mode: 0o700 });
-    if (command.signal.aborted) return outcome({ cancelled: true });
+    const invocation = await prepareInvocation(command);
+    if (!invocation) return outcome({ cancelled: true });
 
     return new Promise<StepOutcome>((resolve) => {
-      let timedOut = false;
-      let cancelled = false;
-      let killTimer: NodeJS.Timeout | undefined;
-      let timeoutTimer: NodeJS.Timeout | undefined;
-
       const child = spawn(invocation.file, invocation.args, {
         cwd: command.cwd,
         env: command.env,
@@ -43,24 +35,14 @@ export class ProcessExecutor implements Executor {
         detached: true,
       });
 
-      const stop = () => {
-        if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-        killGroup(child.pid, "SIGTERM");
-        killTimer ??= setTimeout(() => {
-          if (child.pid !== undefined) killGroup(child.pid, "SIGKILL");
-        }, this.killGraceMs);
-      };
-      const onAbort = () => {
-        cancelled = true;
-        stop();
-      };
-      command.signal.addEventListener("abort", onAbort, { once: true });
-      if (command.timeoutMs !== undefined) {
-        timeoutTimer = setTimeout(() => {
-          timedOut = true;
-          stop();
-        }, command.timeoutMs);
-      }
+      const stopper = new StepStopper(
+        (signal) => {
+          if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+          killGroup(child.pid, signal);
+        },
+        command,
+        this.killGraceMs,
+      );
 
       child.stdout.on("data", (chunk: Buffer) => command.onOutput("stdout", chunk));
       child.stderr.on("data", (chunk: Buffer) => command.onOutput("stderr", chunk));
@@ -69,9 +51,7 @@ export class ProcessExecutor implements Executor {
       const finish = (result: StepOutcome) => {
         if (settled) return;
         settled = true;
-        clearTimeout(timeoutTimer);
-        clearTimeout(killTimer);
-        command.signal.removeEventListener("abort", onAbort);
+        stopper.dispose();
         resolve(result);
       };
       child.on("error", (error) => finish(outcome({ startError: error.message })));
@@ -83,8 +63,8 @@ export class ProcessExecutor implements Executor {
         const result = outcome({
           exitCode: code ?? undefined,
           signal: signal ?? undefined,
-          timedOut,
-          cancelled,
+          timedOut: stopper.timedOut,
+          cancelled: stopper.cancelled,
         });
         // A process that left the group (setsid, a daemon) may still hold the pipes: stop waiting.
         drainTimer = setTimeout(() => {

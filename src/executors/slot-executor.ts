@@ -2,12 +2,10 @@ import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { statSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
 import { constants } from "node:os";
 import type { Socket } from "node:net";
 import type { Executor, StepCommand, StepOutcome } from "./executor.js";
-import { killGroup, outcome } from "./process-group.js";
-import { resolveInvocation } from "./shell.js";
+import { killGroup, outcome, prepareInvocation, StepStopper } from "./process-group.js";
 
 /**
  * Runs each step as a local process, like ProcessExecutor, but spawned by a long-lived bash
@@ -302,31 +300,14 @@ export class SlotExecutor implements Executor {
 
   async run(command: StepCommand): Promise<StepOutcome> {
     if (this.closed) throw new Error("SlotExecutor.run after close()");
-    const invocation = resolveInvocation(command.shell, command.script, command.scriptFile);
-    if (invocation.writeScript) await writeFile(command.scriptFile, command.script, { mode: 0o700 });
-    if (command.signal.aborted) return outcome({ cancelled: true });
+    const invocation = await prepareInvocation(command);
+    if (!invocation) return outcome({ cancelled: true });
 
     const slot = this.take();
     return new Promise<StepOutcome>((resolve) => {
-      let timedOut = false;
-      let cancelled = false;
-      let killTimer: NodeJS.Timeout | undefined;
-      let timeoutTimer: NodeJS.Timeout | undefined;
       let settled = false;
-
-      const signalGroup = (signal: NodeJS.Signals) => {
-        if (job.status !== undefined) return;
-        if (job.pid === undefined) job.pendingSignal = signal;
-        else killGroup(job.pid, signal);
-      };
-      const stop = () => {
-        signalGroup("SIGTERM");
-        killTimer ??= setTimeout(() => signalGroup("SIGKILL"), this.killGraceMs);
-      };
-      const onAbort = () => {
-        cancelled = true;
-        stop();
-      };
+      // Set once the step has started; its state tells a timeout or cancel from a plain exit.
+      const running: { stopper?: StepStopper } = {};
 
       const started = slot.start(
         {
@@ -339,15 +320,15 @@ export class SlotExecutor implements Executor {
           finish: (result) => {
             if (settled) return;
             settled = true;
-            clearTimeout(timeoutTimer);
-            clearTimeout(killTimer);
-            command.signal.removeEventListener("abort", onAbort);
+            running.stopper?.dispose();
             this.release(slot);
             resolve(result);
           },
           check: () => {
             const { status, phase } = job;
             if (status === undefined || phase.stdout !== "after" || phase.stderr !== "after") return;
+            const timedOut = running.stopper?.timedOut ?? false;
+            const cancelled = running.stopper?.cancelled ?? false;
             if (job.noCwd) {
               job.finish(outcome({ startError: cwdError(command.cwd), timedOut, cancelled }));
               return;
@@ -371,13 +352,15 @@ export class SlotExecutor implements Executor {
         return;
       }
       const job = started;
-      command.signal.addEventListener("abort", onAbort, { once: true });
-      if (command.timeoutMs !== undefined) {
-        timeoutTimer = setTimeout(() => {
-          timedOut = true;
-          stop();
-        }, command.timeoutMs);
-      }
+      running.stopper = new StepStopper(
+        (signal) => {
+          if (job.status !== undefined) return;
+          if (job.pid === undefined) job.pendingSignal = signal;
+          else killGroup(job.pid, signal);
+        },
+        command,
+        this.killGraceMs,
+      );
     });
   }
 
