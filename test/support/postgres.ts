@@ -2,10 +2,10 @@ import { execFileSync, spawn } from "node:child_process";
 import type { ChildProcess, SpawnOptions } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { chown, mkdir, mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { freePort, stderrTail, stopProcess, waitUntilReady } from "./server-process.js";
 
 /**
  * A real PostgreSQL server for tests, started from Debian's packaged binaries in a throw-away
@@ -70,17 +70,20 @@ export async function startPostgres(): Promise<PostgresServer> {
       ],
       { ...asOwner, stdio: ["ignore", "ignore", "pipe"] },
     );
-    let stderr = "";
-    child.stderr?.setEncoding("utf8");
-    child.stderr?.on("data", (chunk: string) => {
-      stderr = (stderr + chunk).slice(-4000);
-    });
+    const stderr = stderrTail(child);
     const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
     try {
-      await waitUntilReady(url, child, () => stderr);
+      await waitUntilReady({
+        name: "postgres",
+        child,
+        stderr,
+        probe: () => accepts(url),
+        timeoutMs: READY_TIMEOUT_MS,
+        missing: "cannot start postgres: run ./scripts/test, which installs Debian's postgresql package",
+      });
     } catch (error) {
       lastError = error;
-      await stopProcess(child);
+      await stopPostgres(child);
       continue;
     }
     // If the test runner exits without teardown (a crash, Ctrl-C), don't leave the server
@@ -91,7 +94,7 @@ export async function startPostgres(): Promise<PostgresServer> {
       url,
       async stop() {
         process.off("exit", orphanGuard);
-        await stopProcess(child);
+        await stopPostgres(child);
         await rm(base, { recursive: true, force: true });
       },
       async createDatabase(name: string) {
@@ -167,50 +170,26 @@ function run(command: string, args: string[], options: SpawnOptions): Promise<vo
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
 }
 
-async function waitUntilReady(url: string, child: ChildProcess, stderr: () => string): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  let exited = false;
-  child.once("exit", () => (exited = true));
-  for (;;) {
-    if (exited || child.exitCode !== null) throw new Error(`postgres exited during start-up:\n${stderr()}`);
-    const client = new pg.Client({ connectionString: url });
-    client.on("error", () => undefined);
-    try {
-      await client.connect();
-      await client.query("select 1");
-      await client.end();
-      return;
-    } catch {
-      await client.end().catch(() => undefined);
-    }
-    if (Date.now() > deadline)
-      throw new Error(`postgres did not accept connections within ${READY_TIMEOUT_MS} ms:\n${stderr()}`);
-    await new Promise((r) => setTimeout(r, 50));
+/** True when PostgreSQL at `url` accepts a connection and answers a query. */
+async function accepts(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url });
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+    await client.query("select 1");
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
   }
 }
 
 /** SIGINT is PostgreSQL's "fast" shutdown: it disconnects clients instead of waiting for them. */
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGINT");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
+function stopPostgres(child: ChildProcess): Promise<void> {
+  return stopProcess(child, "SIGINT", 10_000);
 }

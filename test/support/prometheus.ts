@@ -1,11 +1,13 @@
 import { execFile, spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { stringify } from "yaml";
+import { freePort, stderrTail, stopProcess, waitUntilReady } from "./server-process.js";
+
+export { freePort } from "./server-process.js";
 
 /**
  * A real Prometheus server for tests, started from Debian's `prometheus` package in a throw-away
@@ -90,16 +92,19 @@ export async function startPrometheus(options: StartPrometheusOptions = {}): Pro
       await rm(base, { recursive: true, force: true });
       throw error;
     }
-    let stderr = "";
-    child.stderr?.setEncoding("utf8");
-    child.stderr?.on("data", (chunk: string) => {
-      stderr = (stderr + chunk).slice(-4000);
-    });
     try {
-      await waitUntilReady(url, child, () => stderr);
+      await waitUntilReady({
+        name: "prometheus",
+        child,
+        stderr: stderrTail(child),
+        probe: async () => (await fetch(`${url}/-/ready`)).ok,
+        timeoutMs: READY_TIMEOUT_MS,
+        missing:
+          "cannot start prometheus: install it with `apt-get install -y prometheus` (Debian's package)",
+      });
     } catch (error) {
       lastError = error;
-      await stopProcess(child);
+      await stopPrometheus(child);
       continue;
     }
     const orphanGuard = () => child.kill("SIGKILL");
@@ -112,7 +117,7 @@ export async function startPrometheus(options: StartPrometheusOptions = {}): Pro
       },
       async stop() {
         process.off("exit", orphanGuard);
-        await stopProcess(child);
+        await stopPrometheus(child);
         await rm(base, { recursive: true, force: true });
       },
     };
@@ -121,53 +126,7 @@ export async function startPrometheus(options: StartPrometheusOptions = {}): Pro
   throw lastError instanceof Error ? lastError : new Error(String(lastError));
 }
 
-async function waitUntilReady(url: string, child: ChildProcess, stderr: () => string): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  let spawnError: Error | undefined;
-  child.once("error", (error) => (spawnError = error));
-  for (;;) {
-    if (spawnError !== undefined) {
-      throw new Error(
-        "cannot start prometheus: install it with `apt-get install -y prometheus` (Debian's package)",
-        { cause: spawnError },
-      );
-    }
-    if (child.exitCode !== null || child.signalCode !== null)
-      throw new Error(`prometheus exited during start-up:\n${stderr()}`);
-    try {
-      const response = await fetch(`${url}/-/ready`);
-      if (response.ok) return;
-    } catch {
-      // Not listening yet.
-    }
-    if (Date.now() > deadline)
-      throw new Error(`prometheus not ready within ${READY_TIMEOUT_MS} ms:\n${stderr()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined)
-    return Promise.resolve();
-  return new Promise((resolve) => {
-    // Prometheus shuts down cleanly on SIGTERM within a second; SIGKILL only if it hangs.
-    const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-    child.once("exit", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill("SIGTERM");
-  });
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
+/** Prometheus shuts down cleanly on SIGTERM within a second; SIGKILL only if it hangs. */
+function stopPrometheus(child: ChildProcess): Promise<void> {
+  return stopProcess(child, "SIGTERM", 5_000);
 }
