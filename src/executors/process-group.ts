@@ -44,6 +44,8 @@ export class StepStopper {
     private readonly graceMs: number,
   ) {
     command.signal.addEventListener("abort", this.onAbort, { once: true });
+    // An abort between the caller's last check and now fired no event: act on it here.
+    if (command.signal.aborted) this.onAbort();
     if (command.timeoutMs !== undefined) {
       this.timeoutTimer = setTimeout(() => {
         this.timedOut = true;
