@@ -168,11 +168,8 @@ describe("job cache", () => {
     expect(output(changed.logs, "use")).toEqual(["file=ABC mode=release fancy", "digest=ABC"]);
   });
 
-  // BUG (engine.ts runJob, cacheKeyFor call ~line 350): the job's `outputs:` templates are not
-  // part of the cache key, and a hit returns the outputs saved with the entry. Adding (or
-  // changing) a job output is therefore a hit that hands dependents the old outputs: here the new
-  // output is silently empty. Fix: mix JSON.stringify(job.outputs) into the key (or re-evaluate
-  // the outputs templates over step outputs saved with the entry).
+  // A hit returns the outputs saved with the entry, so the job's `outputs:` templates are part of
+  // its key: adding or changing an output must miss, not hand dependents the old (or no) value.
   it("gives dependents a job output added since the entry was saved", async () => {
     const projectDir = await tempDir("slipway-project-");
     const dataDir = await tempDir("slipway-data-");
@@ -256,11 +253,8 @@ jobs:
 });
 
 describe("upstream artifacts", () => {
-  // BUG (engine.ts finishJob ~line 497): the result hash dependents mix into their cache keys
-  // covers an upstream job's artifacts by `${path}:${sizeBytes}` only. An artifact whose content
-  // changes but not its size (a version 1 -> 2, a rebuilt binary of equal size) leaves the hash
-  // unchanged, so the dependent is a cache hit over stale input. Fix: hash artifact contents
-  // (publishArtifacts can compute a sha256 while copying) into resultHash.
+  // Dependents key on their needs' artifacts by content, not by path and size: a rebuilt
+  // artifact of the same size must still miss.
   it("misses when an upstream artifact's content changes but not its size", async () => {
     const projectDir = await tempDir("slipway-project-");
     const dataDir = await tempDir("slipway-data-");

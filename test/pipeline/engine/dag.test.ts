@@ -275,12 +275,8 @@ jobs:
 });
 
 describe("matrix key collisions", () => {
-  // BUG (matrix.ts matrixJobKey / plan.ts planPipeline): two combinations can get the same key
-  // (`v: [20, "20"]`, a repeated include entry, or values containing ", "). The plan keeps both,
-  // the scheduler's Set and Map keep one, and the store's jobs primary key (run_id, key) rejects
-  // run.queued: the Recorder's first write fails, nothing of the run is stored, and runLocally
-  // throws "UNIQUE constraint failed: jobs.run_id, jobs.key" after the jobs have run.
-  // Either the compiler should reject colliding combinations, or the plan should make keys unique.
+  // Two combinations can print alike (`v: [20, "20"]`, a repeated include entry, values
+  // containing ", "); each child still needs its own key, or the run could not be stored.
   it.each([
     ["a number and a string", 'v: [20, "20"]'],
     ["a repeated include entry", "include: [{ a: 1 }, { a: 1 }]"],

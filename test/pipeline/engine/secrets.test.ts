@@ -88,10 +88,8 @@ jobs:
     });
   });
 
-  // BUG (engine.ts runJob/finishJob): job outputs are stored (jobs.outputs, the job.finished
-  // event in the event log, and cache entries) without masking, so a step that writes a secret
-  // to $SLIPWAY_OUTPUT puts it in clear text in the store. GitHub's runner refuses to pass on
-  // outputs that contain a secret.
+  // Job outputs are stored (jobs.outputs, the job.finished event, cache entries) and shown, so
+  // they are masked like logs: a secret written to $SLIPWAY_OUTPUT must not reach the store.
   it("does not store a secret that ends up in a job output", async () => {
     const { result, dataDir } = await runPipeline(
       `
