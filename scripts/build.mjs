@@ -21,8 +21,9 @@ await build({
   target: "node20",
   sourcemap: "linked",
   minify: true,
-  // Native addons and optional drivers stay as packages.
-  external: ["better-sqlite3", "pg", "pg-native"],
+  // Native addons, optional drivers and the WebAssembly parser runtime (which loads its .wasm
+  // from its own package directory) stay as packages.
+  external: ["better-sqlite3", "pg", "pg-native", "web-tree-sitter"],
   // The build id keys caches of compiled pipelines: a new build never reads an old build's IR.
   define: {
     __SLIPWAY_VERSION__: JSON.stringify(version),

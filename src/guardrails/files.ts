@@ -1,0 +1,52 @@
+import { readFile, stat } from "node:fs/promises";
+import { relative, resolve, sep } from "node:path";
+import { glob } from "tinyglobby";
+import { UsageError } from "../errors/index.js";
+import type { SourceFile } from "./model.js";
+
+/** Directories that hold downloaded or generated content, not the user's code. */
+export const IGNORED_DIRECTORIES = [".git", "node_modules", ".terraform", ".slipway", ".venv", "__pycache__"];
+
+/** Files larger than this are not read: they are data, not code, and would dominate scan time. */
+export const MAX_FILE_BYTES = 2 * 1024 * 1024;
+
+export interface CollectedFiles {
+  files: SourceFile[];
+  notes: string[];
+}
+
+/** Reads the files under `paths` (files or directories) as text, skipping binaries and large files. */
+export async function collectFiles(root: string, paths: readonly string[]): Promise<CollectedFiles> {
+  const absolute = new Set<string>();
+  for (const path of paths) {
+    const full = resolve(root, path);
+    const info = await stat(full).catch(() => undefined);
+    if (!info) throw new UsageError(`${path}: no such file or directory`);
+    if (info.isFile()) {
+      absolute.add(full);
+      continue;
+    }
+    const found = await glob("**/*", {
+      cwd: full,
+      absolute: true,
+      dot: true,
+      onlyFiles: true,
+      ignore: IGNORED_DIRECTORIES.map((d) => `**/${d}/**`),
+    });
+    for (const file of found) absolute.add(resolve(file));
+  }
+  const files: SourceFile[] = [];
+  const notes: string[] = [];
+  for (const absolutePath of [...absolute].sort()) {
+    const path = relative(root, absolutePath).split(sep).join("/");
+    const info = await stat(absolutePath);
+    if (info.size > MAX_FILE_BYTES) {
+      notes.push(`${path}: not scanned, larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB`);
+      continue;
+    }
+    const buffer = await readFile(absolutePath);
+    if (buffer.subarray(0, 8000).includes(0)) continue;
+    files.push({ path, absolutePath, text: buffer.toString("utf8") });
+  }
+  return { files, notes };
+}

@@ -1,0 +1,161 @@
+import { resolve } from "node:path";
+import { fingerprint, type Baseline } from "./baseline.js";
+import { collectFiles } from "./files.js";
+import { FRAMEWORK_SCANNERS } from "./frameworks.js";
+import {
+  SEVERITIES,
+  type CustomRule,
+  type Finding,
+  type Framework,
+  type FrameworkScanner,
+  type RuleMeta,
+  type ScanContext,
+  type ScanDiagnostic,
+  type SourceFile,
+  type Suppression,
+} from "./model.js";
+import { ruleMeta } from "./rule.js";
+import { applySuppressions } from "./suppression.js";
+
+export interface ScanOptions {
+  /** Files and directories to scan, relative to `root`. Default: the root itself. */
+  paths?: readonly string[] | undefined;
+  /** Directory reported paths are relative to. Default: the current directory. */
+  root?: string | undefined;
+  /** Only these frameworks. Default: all. */
+  frameworks?: readonly Framework[] | undefined;
+  /** Only these rule ids. Default: all. */
+  rules?: readonly string[] | undefined;
+  /** Never these rule ids. */
+  skipRules?: readonly string[] | undefined;
+  /** Terraform `--var-file`s, highest precedence last. */
+  varFiles?: readonly string[] | undefined;
+  /** Environment for `TF_VAR_*`. Default: process.env. */
+  env?: Readonly<Record<string, string | undefined>> | undefined;
+  customRules?: readonly CustomRule[] | undefined;
+  baseline?: Baseline | undefined;
+  /** The day expiry dates are compared with (YYYY-MM-DD). Default: today in UTC. */
+  today?: string | undefined;
+  /** Replaces the built-in frameworks; tests use it to scan with one framework's scanner. */
+  scanners?: readonly FrameworkScanner[] | undefined;
+}
+
+export interface ScanResult {
+  root: string;
+  /** Findings that count, sorted by file, line, rule. */
+  findings: Finding[];
+  suppressed: { finding: Finding; reason: string; by: "comment" | "baseline" }[];
+  expiredSuppressions: Suppression[];
+  diagnostics: ScanDiagnostic[];
+  notes: string[];
+  files: { path: string; frameworks: Framework[] }[];
+  /** Every rule that ran, built-in and custom. */
+  rules: RuleMeta[];
+  /** Text of each scanned file, for code frames and fingerprints. */
+  sources: ReadonlyMap<string, string>;
+}
+
+/** Scans files with every framework that claims them; the library entry point of `slipway check`. */
+export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
+  const root = resolve(options.root ?? process.cwd());
+  const { files, notes } = await collectFiles(root, options.paths ?? ["."]);
+  const only = options.rules ? new Set(options.rules) : undefined;
+  const skip = new Set(options.skipRules ?? []);
+  const context: ScanContext = {
+    root,
+    ruleFilter: (id) => (only === undefined || only.has(id)) && !skip.has(id),
+    varFiles: options.varFiles ?? [],
+    env: options.env ?? process.env,
+    customRules: options.customRules ?? [],
+  };
+  const scanners = (options.scanners ?? FRAMEWORK_SCANNERS).filter(
+    (s) => !options.frameworks || options.frameworks.includes(s.framework),
+  );
+
+  const claimedBy = new Map<string, Framework[]>();
+  const findings: Finding[] = [];
+  const suppressions: Suppression[] = [];
+  const diagnostics: ScanDiagnostic[] = [];
+  for (const scanner of scanners) {
+    const claimed: SourceFile[] = files.filter((file) => scanner.claims(file));
+    if (claimed.length === 0) continue;
+    const result = await scanner.scan(claimed, context);
+    findings.push(...result.findings);
+    suppressions.push(...result.suppressions);
+    diagnostics.push(...result.diagnostics);
+    notes.push(...result.notes);
+    for (const path of result.files) claimedBy.set(path, [...(claimedBy.get(path) ?? []), scanner.framework]);
+  }
+
+  const sources = new Map(files.map((f) => [f.path, f.text]));
+  const today = options.today ?? new Date().toISOString().slice(0, 10);
+  const outcome = applySuppressions(dedupe(findings), suppressions, today);
+  const suppressed: ScanResult["suppressed"] = outcome.suppressed.map(({ finding, suppression }) => ({
+    finding,
+    reason: suppression.reason,
+    by: "comment" as const,
+  }));
+  let active = outcome.active;
+  if (options.baseline) {
+    const accepted = new Set(options.baseline.findings.map((entry) => entry.fingerprint));
+    const kept: Finding[] = [];
+    for (const finding of active) {
+      if (accepted.has(fingerprintOf(finding, sources)))
+        suppressed.push({ finding, reason: "in baseline", by: "baseline" });
+      else kept.push(finding);
+    }
+    active = kept;
+  }
+  for (const expired of outcome.expired)
+    notes.push(
+      `${expired.span.file}:${expired.span.line}: slipway:ignore ${expired.ruleId} expired on ${expired.expires ?? ""}; the finding counts again`,
+    );
+
+  return {
+    root,
+    findings: sortFindings(active),
+    suppressed,
+    expiredSuppressions: outcome.expired,
+    diagnostics,
+    notes,
+    files: [...claimedBy]
+      .map(([path, frameworks]) => ({ path, frameworks }))
+      .sort((a, b) => a.path.localeCompare(b.path)),
+    rules: [...scanners.flatMap((s) => s.rules.map(ruleMeta)), ...context.customRules.map(ruleMeta)].filter(
+      (rule) => context.ruleFilter(rule.id),
+    ),
+    sources,
+  };
+}
+
+export function fingerprintOf(finding: Finding, sources: ReadonlyMap<string, string>): string {
+  const line = sources.get(finding.span.file)?.split(/\r?\n/)[finding.span.line - 1];
+  return fingerprint(finding, line);
+}
+
+/** True when a finding is at or above `threshold`. */
+export function atLeast(finding: Pick<Finding, "severity">, threshold: (typeof SEVERITIES)[number]): boolean {
+  return SEVERITIES.indexOf(finding.severity) >= SEVERITIES.indexOf(threshold);
+}
+
+function sortFindings(findings: Finding[]): Finding[] {
+  return findings.sort(
+    (a, b) =>
+      a.span.file.localeCompare(b.span.file) ||
+      a.span.line - b.span.line ||
+      a.span.column - b.span.column ||
+      a.ruleId.localeCompare(b.ruleId) ||
+      (a.resource ?? "").localeCompare(b.resource ?? ""),
+  );
+}
+
+/** The same rule at the same place for the same resource is one finding, however it was reached. */
+function dedupe(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const key = [f.ruleId, f.span.file, f.span.line, f.span.column, f.resource ?? "", f.message].join("\0");
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
