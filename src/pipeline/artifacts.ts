@@ -1,4 +1,4 @@
-import { cp, mkdir, stat } from "node:fs/promises";
+import { cp, mkdir, rename, stat } from "node:fs/promises";
 import path from "node:path";
 import { glob } from "tinyglobby";
 import type { ArtifactRecord } from "../store/index.js";
@@ -28,10 +28,26 @@ export async function publishArtifacts(
   return records;
 }
 
+/**
+ * Several dependents of one producer start at once and place the same files into the shared
+ * workspace. Each copy goes to a name of its own and is renamed over the target, which is atomic:
+ * concurrent placements never see, or unlink, each other's half-written files.
+ */
 export async function placeArtifacts(records: readonly ArtifactRecord[], workspace: string): Promise<void> {
   for (const record of records) {
     const target = path.join(workspace, record.path);
+    if (await sameFile(record.storedAt, target)) continue;
     await mkdir(path.dirname(target), { recursive: true });
-    await cp(record.storedAt, target, { preserveTimestamps: true });
+    const temporary = `${target}.${process.pid}.${(placements++).toString(36)}.slipway-tmp`;
+    await cp(record.storedAt, temporary, { preserveTimestamps: true });
+    await rename(temporary, target);
   }
+}
+
+let placements = 0;
+
+/** Placed before with timestamps kept: the same size and modification time mean the same copy. */
+async function sameFile(stored: string, target: string): Promise<boolean> {
+  const [a, b] = await Promise.all([stat(stored), stat(target).catch(() => undefined)]);
+  return b !== undefined && a.size === b.size && a.mtimeMs === b.mtimeMs;
 }

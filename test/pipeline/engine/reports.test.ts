@@ -163,4 +163,22 @@ jobs:
       vi.useRealTimers();
     }
   });
+
+  it("places one producer's artifacts for dependents that start at the same time", async () => {
+    const { result, logs } = await runPipeline(
+      `
+jobs:
+  build:
+    artifacts: [dist/]
+    steps:
+      - run: mkdir -p dist && for i in $(seq 1 200); do echo $i > dist/f$i.txt; done
+  a: { needs: build, steps: [{ run: "ls dist/f*.txt | wc -l" }] }
+  b: { needs: build, steps: [{ run: "ls dist/f*.txt | wc -l" }] }
+  c: { needs: build, steps: [{ run: "ls dist/f*.txt | wc -l" }] }
+`,
+      { concurrency: 4 },
+    );
+    expect(result.status).toBe("success");
+    for (const job of ["a", "b", "c"]) expect(output(logs, job).map((l) => l.trim())).toEqual(["200"]);
+  });
 });
