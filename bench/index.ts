@@ -1,6 +1,8 @@
+import { benchCheck } from "./check.js";
 import { benchEngine } from "./engine.js";
 import { benchExample } from "./example.js";
 import { benchExecutor } from "./executor.js";
+import { benchGithub } from "./github.js";
 import { benchSlo } from "./slo.js";
 import { benchSloth } from "./sloth.js";
 
@@ -13,6 +15,9 @@ const cases: Record<string, () => void | Promise<void>> = {
   executor: () => benchExecutor(),
   example: () => benchExample(),
   slo: () => benchSlo(),
+  github: () => benchGithub(),
+  // Installs checkov from PyPI on first use, then scans one generated repository with both.
+  check: () => benchCheck(),
   // Builds Sloth from the Go module proxy on first use (a few minutes), then compares side by side.
   sloth: () => benchSloth(),
 };

@@ -23,7 +23,7 @@ await build({
   minify: true,
   // Native addons, optional drivers and the WebAssembly parser runtime (which loads its .wasm
   // from its own package directory) stay as packages.
-  external: ["better-sqlite3", "pg", "pg-native", "web-tree-sitter"],
+  external: ["better-sqlite3", "pg", "pg-native", "web-tree-sitter", "esbuild"],
   // The build id keys caches of compiled pipelines: a new build never reads an old build's IR.
   define: {
     __SLIPWAY_VERSION__: JSON.stringify(version),

@@ -3,6 +3,8 @@ import { readFileSync } from "node:fs";
 import { ConfigError, SlipwayError, formatDiagnostics } from "../errors/index.js";
 import { EXIT, exitCodeForError } from "./exit-codes.js";
 import type { RunFlags } from "./commands/run.js";
+import type { SourceFlags, WorkflowFlags } from "./commands/load.js";
+import type { CheckFlags } from "./commands/check.js";
 import type { SloGateFlags } from "./commands/slo.js";
 
 declare const __SLIPWAY_VERSION__: string | undefined;
@@ -22,17 +24,54 @@ function positiveInt(value: string): number {
   return n;
 }
 
+/** For repeatable options: `--input a=1 --input b=2` (a variadic option would swallow job names). */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+const EVENTS = ["push", "pull_request", "workflow_dispatch", "schedule"];
+
+/** The options naming the pipeline file, and how a GitHub workflow is played. */
+function pipelineOptions(command: Command, kind: "run" | "inspect"): Command {
+  command
+    .option("--workflow <file>", "a GitHub Actions workflow, e.g. .github/workflows/ci.yml")
+    .option("--gitlab [file]", "a GitLab CI file (default: .gitlab-ci.yml)")
+    .addOption(
+      new Option("--event <name>", "the event a workflow run plays (default: the first it declares)").choices(
+        EVENTS,
+      ),
+    )
+    .option("--input <NAME=VALUE>", "a workflow_dispatch input (repeatable)", collect)
+    .option("--var <NAME=VALUE>", "a value of the vars context (repeatable)", collect)
+    .option("--vars-file <path>", "NAME=value lines for the vars context")
+    .option("--matrix <AXIS=VALUE>", "keep only the matrix children with this value (repeatable)", collect)
+    .option(
+      "--actions-base-url <url>",
+      "where a workflow's owner/repo@ref actions are fetched from (default: $SLIPWAY_ACTIONS_BASE_URL, else https://github.com)",
+    );
+  if (kind === "run") {
+    command
+      .option(
+        "--force-trigger",
+        "run a workflow even when the event's filters exclude this branch or these changes",
+      )
+      .option("--debug", "keep a workflow's ::debug:: lines (as ACTIONS_STEP_DEBUG does)");
+  }
+  return command;
+}
+
 const program = new Command("slipway")
   .description("Slipway: pipelines as code, from commit to production, with guardrails.")
   .version(version)
   .showHelpAfterError()
   .exitOverride();
 
-program
+const run = program
   .command("run")
   .description("Run the pipeline (or the named jobs and what they need) on this machine")
   .argument("[jobs...]", "jobs to run, with the jobs they need")
-  .option("-f, --file <path>", "pipeline file (default: slipway.yaml or .slipway/pipeline.yaml)")
+  .option("-f, --file <path>", "pipeline file (default: slipway.yaml or .slipway/pipeline.yaml)");
+pipelineOptions(run, "run")
   .option("--json", "print the event stream as NDJSON")
   .option("--plain", "plain prefixed lines even on a terminal")
   .option("-j, --concurrency <n>", "jobs running at once (default: number of CPUs)", positiveInt)
@@ -53,23 +92,29 @@ program
     (await import("./commands/run.js")).runCommand(jobs, flags),
   );
 
-program
-  .command("validate")
-  .description("Check a pipeline file and report every problem with its position")
-  .option("-f, --file <path>", "pipeline file")
-  .action(async (flags: { file?: string }) =>
-    (await import("./commands/validate.js")).validateCommand(flags),
-  );
+pipelineOptions(
+  program
+    .command("validate")
+    .description("Check a pipeline file and report every problem with its position")
+    .option("-f, --file <path>", "pipeline file"),
+  "inspect",
+).action(async (flags: SourceFlags & WorkflowFlags) =>
+  (await import("./commands/validate.js")).validateCommand(flags),
+);
 
-program
-  .command("graph")
-  .description("Print the job graph (matrix expanded) as Mermaid or DOT")
-  .argument("[jobs...]", "only these jobs and what they need")
-  .option("-f, --file <path>", "pipeline file")
-  .addOption(new Option("--format <format>", "output format").choices(["mermaid", "dot"]).default("mermaid"))
-  .action(async (jobs: string[], flags: { file?: string; format: "mermaid" | "dot" }) =>
-    (await import("./commands/graph.js")).graphCommand(jobs, flags),
-  );
+pipelineOptions(
+  program
+    .command("graph")
+    .description("Print the job graph (matrix expanded) as Mermaid or DOT")
+    .argument("[jobs...]", "only these jobs and what they need")
+    .option("-f, --file <path>", "pipeline file")
+    .addOption(
+      new Option("--format <format>", "output format").choices(["mermaid", "dot"]).default("mermaid"),
+    ),
+  "inspect",
+).action(async (jobs: string[], flags: SourceFlags & WorkflowFlags & { format: "mermaid" | "dot" }) =>
+  (await import("./commands/graph.js")).graphCommand(jobs, flags),
+);
 
 program
   .command("runs")
@@ -176,6 +221,54 @@ slo
         slothPeriod?: string;
       },
     ) => (await import("./commands/slo.js")).sloAlertmanagerCommand(files, flags),
+  );
+
+program
+  .command("check")
+  .description(
+    "Review Terraform, CloudFormation, Kubernetes, Dockerfiles, CI workflows and secrets for security risks",
+  )
+  .argument("[paths...]", "files or directories to scan (default: .)")
+  .addOption(
+    new Option("--format <format>", "report format")
+      .choices(["text", "json", "sarif", "junit"])
+      .default("text"),
+  )
+  .option(
+    "-o, --output <file>",
+    "write the report to a file (the text summary still goes to standard output)",
+  )
+  .addOption(
+    new Option("--fail-on <severity>", "exit 1 when a finding is at or above this severity")
+      .choices(["info", "low", "medium", "high", "critical", "none"])
+      .default("low"),
+  )
+  .addOption(
+    new Option("--framework <name...>", "only these frameworks").choices([
+      "terraform",
+      "cloudformation",
+      "kubernetes",
+      "dockerfile",
+      "github-actions",
+      "gitlab-ci",
+      "secrets",
+    ]),
+  )
+  .option("--rule <id...>", "only these rules")
+  .option("--skip-rule <id...>", "never these rules")
+  .option("--exclude <glob...>", "files not to scan, e.g. 'test/fixtures/**'")
+  .option("--var-file <file...>", "Terraform variable files, as with terraform -var-file")
+  .option(
+    "--baseline <file>",
+    "accepted findings that do not fail the check (default: .slipway/check-baseline.json)",
+  )
+  .option("--write-baseline [file]", "record every current finding as accepted, and exit 0")
+  .option("--rules-dir <dir...>", "custom rules in YAML or TypeScript (default: .slipway/rules)")
+  .option("--color", "colour the text report")
+  .option("--no-color", "never colour the text report")
+  .option("--list-rules", "list the rules and exit")
+  .action(async (paths: string[], flags: CheckFlags) =>
+    (await import("./commands/check.js")).checkCommand(paths, flags),
   );
 
 program

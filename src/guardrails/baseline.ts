@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
-import { readFile, writeFile, rename } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { z } from "zod";
+import { writeFileAtomic } from "../config/atomic-write.js";
 import { ConfigError } from "../errors/index.js";
 import type { Finding } from "./model.js";
 
@@ -66,7 +67,5 @@ export async function writeBaseline(path: string, entries: Baseline["findings"])
       a.fingerprint.localeCompare(b.fingerprint),
   );
   const body: Baseline = { version: 1, findings: sorted };
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(body, null, 2)}\n`);
-  await rename(temporary, path);
+  await writeFileAtomic(path, `${JSON.stringify(body, null, 2)}\n`);
 }

@@ -1,5 +1,6 @@
 import { readFile, stat } from "node:fs/promises";
 import { relative, resolve, sep } from "node:path";
+import picomatch from "picomatch";
 import { glob } from "tinyglobby";
 import { UsageError } from "../errors/index.js";
 import type { SourceFile } from "./model.js";
@@ -16,7 +17,12 @@ export interface CollectedFiles {
 }
 
 /** Reads the files under `paths` (files or directories) as text, skipping binaries and large files. */
-export async function collectFiles(root: string, paths: readonly string[]): Promise<CollectedFiles> {
+export async function collectFiles(
+  root: string,
+  paths: readonly string[],
+  exclude: readonly string[] = [],
+): Promise<CollectedFiles> {
+  const excluded = exclude.length > 0 ? picomatch([...exclude], { dot: true }) : () => false;
   const absolute = new Set<string>();
   for (const path of paths) {
     const full = resolve(root, path);
@@ -39,6 +45,7 @@ export async function collectFiles(root: string, paths: readonly string[]): Prom
   const notes: string[] = [];
   for (const absolutePath of [...absolute].sort()) {
     const path = relative(root, absolutePath).split(sep).join("/");
+    if (excluded(path)) continue;
     const info = await stat(absolutePath);
     if (info.size > MAX_FILE_BYTES) {
       notes.push(`${path}: not scanned, larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB`);

@@ -1,4 +1,14 @@
-import type { Finding, Provenance, Report, Rule, RuleMeta, ScanContext, SourceSpan } from "./model.js";
+import type {
+  Finding,
+  FrameworkResult,
+  Provenance,
+  Report,
+  Rule,
+  RuleMeta,
+  ScanContext,
+  SourceFile,
+  SourceSpan,
+} from "./model.js";
 
 /** Runs a framework's rules over its model and attaches each rule's metadata to what it reports. */
 export function runRules<Model>(
@@ -39,3 +49,30 @@ export function spanContains(outer: SourceSpan, inner: SourceSpan): boolean {
 }
 
 export type { Provenance };
+
+/**
+ * Runs a per-file analysis over each file and gathers the results. A file the analysis cannot
+ * handle becomes a diagnostic: it must not hide the findings of all the others.
+ */
+export function scanEachFile(
+  files: readonly SourceFile[],
+  what: string,
+  analyze: (file: SourceFile) => Pick<FrameworkResult, "findings" | "suppressions" | "diagnostics">,
+): FrameworkResult {
+  const result: FrameworkResult = { findings: [], suppressions: [], diagnostics: [], notes: [], files: [] };
+  for (const file of files) {
+    result.files.push(file.path);
+    try {
+      const analyzed = analyze(file);
+      result.findings.push(...analyzed.findings);
+      result.suppressions.push(...analyzed.suppressions);
+      result.diagnostics.push(...analyzed.diagnostics);
+    } catch (error) {
+      result.diagnostics.push({
+        span: { file: file.path, line: 1, column: 1 },
+        message: `could not analyze this ${what}: ${error instanceof Error ? error.message : String(error)}`,
+      });
+    }
+  }
+  return result;
+}

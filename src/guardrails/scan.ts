@@ -7,11 +7,13 @@ import {
   type CustomRule,
   type Finding,
   type Framework,
+  type FrameworkResult,
   type FrameworkScanner,
   type RuleMeta,
   type ScanContext,
   type ScanDiagnostic,
   type SourceFile,
+  type SourceSpan,
   type Suppression,
 } from "./model.js";
 import { ruleMeta } from "./rule.js";
@@ -20,6 +22,8 @@ import { applySuppressions } from "./suppression.js";
 export interface ScanOptions {
   /** Files and directories to scan, relative to `root`. Default: the root itself. */
   paths?: readonly string[] | undefined;
+  /** Globs (relative to `root`) of files not to scan, e.g. `test/fixtures/**`. */
+  exclude?: readonly string[] | undefined;
   /** Directory reported paths are relative to. Default: the current directory. */
   root?: string | undefined;
   /** Only these frameworks. Default: all. */
@@ -58,7 +62,7 @@ export interface ScanResult {
 /** Scans files with every framework that claims them; the library entry point of `slipway check`. */
 export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
   const root = resolve(options.root ?? process.cwd());
-  const { files, notes } = await collectFiles(root, options.paths ?? ["."]);
+  const { files, notes } = await collectFiles(root, options.paths ?? ["."], options.exclude);
   const only = options.rules ? new Set(options.rules) : undefined;
   const skip = new Set(options.skipRules ?? []);
   const context: ScanContext = {
@@ -79,7 +83,7 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
   for (const scanner of scanners) {
     const claimed: SourceFile[] = files.filter((file) => scanner.claims(file));
     if (claimed.length === 0) continue;
-    const result = await scanner.scan(claimed, context);
+    const result = await scanSafely(scanner, claimed, context);
     findings.push(...result.findings);
     suppressions.push(...result.suppressions);
     diagnostics.push(...result.diagnostics);
@@ -128,9 +132,50 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
   };
 }
 
+/** Each file's lines, split once per set of sources however many findings point into it. */
+const splitSources = new WeakMap<ReadonlyMap<string, string>, Map<string, string[]>>();
+
+/**
+ * A framework that fails on input it did not expect reports that as a diagnostic at the first of
+ * its files; the other frameworks' findings still count.
+ */
+async function scanSafely(
+  scanner: FrameworkScanner,
+  files: readonly SourceFile[],
+  context: ScanContext,
+): Promise<FrameworkResult> {
+  try {
+    return await scanner.scan(files, context);
+  } catch (error) {
+    const first = files[0]?.path ?? ".";
+    return {
+      findings: [],
+      suppressions: [],
+      diagnostics: [
+        {
+          span: { file: first, line: 1, column: 1 },
+          message: `${scanner.framework}: could not check ${files.length} file(s): ${error instanceof Error ? error.message : String(error)}`,
+          hint: "this is a bug in Slipway; please report it with the file",
+        },
+      ],
+      notes: [],
+      files: files.map((f) => f.path),
+    };
+  }
+}
+
 export function fingerprintOf(finding: Finding, sources: ReadonlyMap<string, string>): string {
-  const line = sources.get(finding.span.file)?.split(/\r?\n/)[finding.span.line - 1];
-  return fingerprint(finding, line);
+  let files = splitSources.get(sources);
+  if (!files) {
+    files = new Map();
+    splitSources.set(sources, files);
+  }
+  let lines = files.get(finding.span.file);
+  if (!lines) {
+    lines = sources.get(finding.span.file)?.split(/\r?\n/) ?? [];
+    files.set(finding.span.file, lines);
+  }
+  return fingerprint(finding, lines[finding.span.line - 1]);
 }
 
 /** True when a finding is at or above `threshold`. */
@@ -149,11 +194,23 @@ function sortFindings(findings: Finding[]): Finding[] {
   );
 }
 
-/** The same rule at the same place for the same resource is one finding, however it was reached. */
+/**
+ * The same rule at the same place for the same resource is one finding, however it was reached.
+ * A module called from two root configurations is two findings: the module calls (`enclosing`)
+ * and the values' origins differ, and a suppression on one call must not silence the other.
+ */
 function dedupe(findings: Finding[]): Finding[] {
   const seen = new Set<string>();
+  const where = (span: SourceSpan) => `${span.file}:${span.line}:${span.column}`;
   return findings.filter((f) => {
-    const key = [f.ruleId, f.span.file, f.span.line, f.span.column, f.resource ?? "", f.message].join("\0");
+    const key = [
+      f.ruleId,
+      where(f.span),
+      f.resource ?? "",
+      f.message,
+      ...(f.enclosing ?? []).map(where),
+      ...f.provenance.map((p) => where(p.span)),
+    ].join("\0");
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

@@ -33,7 +33,9 @@ export function parseSuppressionComment(
   if (expiry) {
     expires = expiry[1];
     words.shift();
-    if (Number.isNaN(Date.parse(`${expires}T00:00:00Z`)))
+    // Date.parse accepts 2026-02-30 (as March 2nd): only a date that reads back the same is valid.
+    const date = new Date(`${expires}T00:00:00Z`);
+    if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== expires)
       return { diagnostic: { span: at, message: `slipway:ignore has an invalid date ${expires}` } };
   } else if (/^expires=/.test(words[0] ?? "")) {
     return {

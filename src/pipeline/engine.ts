@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Executor, StepOutcome } from "../executors/index.js";
@@ -6,13 +6,25 @@ import { LineSplitter } from "../executors/index.js";
 import type { ArtifactRecord, Store } from "../store/index.js";
 import { publishArtifacts, placeArtifacts } from "./artifacts.js";
 import { Cache, sha256 } from "./cache.js";
-import type { EngineEvent, JobStatus, LogLine, LogStream, RunInfo, RunStatus, StepStatus } from "./events.js";
-import { evaluateCondition, interpolate } from "./expressions.js";
+import { nativeDialect } from "./dialect.js";
+import type { RunnerDialect, RunnerFile } from "./dialect.js";
+import type {
+  Annotation,
+  EngineEvent,
+  JobStatus,
+  LogLine,
+  LogStream,
+  RunInfo,
+  RunStatus,
+  StepStatus,
+} from "./events.js";
+import { evaluateCondition, hasExpressions, interpolate } from "./expressions.js";
 import type { EvaluationContext, ExpressionPlace, StatusState } from "./expressions.js";
 import type { CacheSpec, Step } from "./ir.js";
 import { SecretMasker } from "./masking.js";
 import { parseOutputsFile } from "./outputs-file.js";
 import type { Plan, PlannedJob } from "./plan.js";
+import { WorkflowCommands } from "./workflow-commands.js";
 
 /** Receives every event and log line of a run, in order. */
 export interface RunObserver {
@@ -39,7 +51,37 @@ export interface EngineOptions {
   signal: AbortSignal;
   /** Grace between SIGTERM and SIGKILL is the executor's; this is the poll for clocks in tests. */
   now?: () => number;
+  /** How steps see their runner files and contexts. Default: slipway.yaml's. */
+  dialect?: RunnerDialect;
+  /** The number the run gets in the history, for dialects that show it (github.run_number). */
+  runNumber?: number;
 }
+
+/** What a finished step leaves for the steps after it in its job. */
+interface StepResult {
+  status: StepStatus;
+  outputs: Record<string, string>;
+  reason: string | undefined;
+  /** Variables written to the env file: set for the job's later steps. */
+  env: Record<string, string>;
+  /** Directories written to the path file, in order: prepended to PATH for later steps. */
+  path: string[];
+  /** Values written to the state file: given to the step's post step. */
+  state: Record<string, string>;
+}
+
+/** What earlier steps of a running job changed for the later ones. */
+interface JobRuntime {
+  env: Record<string, string>;
+  /** Newest first, as each addition goes in front of PATH. */
+  path: string[];
+  states: Map<number, Record<string, string>>;
+}
+
+/** GitHub's limit: a larger summary is not shown. */
+const MAX_SUMMARY_BYTES = 1024 * 1024;
+/** Annotations of one level kept per step, as GitHub keeps them. */
+const MAX_ANNOTATIONS_PER_LEVEL = 10;
 
 export interface JobResult {
   key: string;
@@ -78,6 +120,10 @@ export class Engine {
   private readonly artifactDigests = new Map<string, string>();
   /** Instance keys by job id: a matrix job's children. */
   private readonly instances = new Map<string, PlannedJob[]>();
+  private readonly dialect: RunnerDialect;
+  private readonly secrets: Readonly<Record<string, string>>;
+  /** continue-on-error of each started job instance, once decided (it may be an expression). */
+  private readonly continueOnError = new Map<string, boolean>();
 
   constructor(
     private readonly plan: Plan,
@@ -86,6 +132,8 @@ export class Engine {
     this.cache = new Cache(path.join(options.dataDir, "cache"), options.store);
     this.now = options.now ?? Date.now;
     this.runDir = path.join(options.dataDir, "runs", options.run.id);
+    this.dialect = options.dialect ?? nativeDialect;
+    this.secrets = { ...this.dialect.defaultSecrets, ...options.secrets };
     for (const value of Object.values(options.secrets)) this.masker.add(value);
     for (const planned of plan.jobs) {
       const list = this.instances.get(planned.job.id) ?? [];
@@ -104,13 +152,20 @@ export class Engine {
       jobs: this.plan.jobs.map((p) => ({
         key: p.key,
         jobId: p.job.id,
-        name: p.matrix ? p.key.replace(p.job.id, p.job.name) : p.job.name,
+        name: this.displayName(p),
         needs: p.needs,
         matrix: p.matrix,
         steps: p.job.steps.map((s) => ({ index: s.index, name: s.name })),
       })),
     });
     await mkdir(path.join(this.runDir, "files"), { recursive: true });
+    await this.dialect.prepare?.({
+      run,
+      runDir: this.runDir,
+      dataDir: this.options.dataDir,
+      runNumber: this.options.runNumber ?? 1,
+      jobs: this.plan.jobs,
+    });
     this.emit({ type: "run.started", at: this.now(), runId: run.id });
 
     const onAbort = () => {
@@ -195,6 +250,22 @@ export class Engine {
     return settled;
   }
 
+  /**
+   * A name with expressions (GitHub's `name: Node ${{ matrix.node }}`) is evaluated over what is
+   * known when the run is queued; a matrix child named by the job id shows its values.
+   */
+  private displayName(planned: PlannedJob): string {
+    const { job } = planned;
+    if (hasExpressions(job.name)) {
+      try {
+        return interpolate(job.name, this.evaluation(planned, "job", { failed: false, cancelled: false }));
+      } catch {
+        return job.name;
+      }
+    }
+    return planned.matrix ? planned.key.replace(job.id, job.name) : job.name;
+  }
+
   private hasMatrixSlot(planned: PlannedJob): boolean {
     const max = planned.job.matrix?.maxParallel;
     if (max === undefined) return true;
@@ -227,7 +298,7 @@ export class Engine {
   private failFast(finished: PlannedJob, pending: Set<string>, byKey: Map<string, PlannedJob>): void {
     const result = this.results.get(finished.key);
     const matrix = finished.job.matrix;
-    if (!matrix?.failFast || !result || finished.job.continueOnError) return;
+    if (!matrix?.failFast || !result || this.continueOnError.get(finished.key)) return;
     if (result.status !== "failure" && result.status !== "timed_out") return;
     for (const key of [...pending]) {
       const sibling = byKey.get(key);
@@ -291,6 +362,7 @@ export class Engine {
     place: ExpressionPlace,
     status: StatusState,
     extra: Record<string, unknown> = {},
+    step?: Step,
   ): EvaluationContext {
     const needs: Record<string, unknown> = {};
     for (const need of planned.job.needs) {
@@ -310,21 +382,22 @@ export class Engine {
     return {
       place,
       status,
+      workspace: this.options.run.workspace,
       contexts: {
         env: extra.env ?? this.options.baseEnv,
-        secrets: this.options.secrets,
-        slipway: {
-          run_id: this.options.run.id,
-          workspace: this.options.run.workspace,
-          job: planned.job.id,
-          job_key: planned.key,
-          commit: this.options.run.commit ?? "",
-        },
+        secrets: this.secrets,
         matrix: planned.matrix ?? {},
         needs,
+        ...this.dialect.contexts({ run: this.options.run, planned, step }),
         ...extra,
       },
     };
+  }
+
+  /** A flag that may be an expression (`continue-on-error: ${{ matrix.experimental }}`). */
+  private flag(value: boolean | string, ctx: () => EvaluationContext): boolean {
+    if (typeof value === "boolean") return value;
+    return interpolate(value, ctx()).trim() === "true";
   }
 
   private async runJob(planned: PlannedJob, signal: AbortSignal): Promise<void> {
@@ -336,6 +409,13 @@ export class Engine {
     const jobTimeout = AbortSignal.timeout(job.timeoutMinutes * 60_000);
     const jobSignal = AbortSignal.any([signal, jobTimeout]);
     const ok: StatusState = { failed: false, cancelled: false };
+    let continueOnError = false;
+    try {
+      continueOnError = this.flag(job.continueOnError, () => this.evaluation(planned, "job", ok));
+    } catch (error) {
+      this.systemLog(planned.key, 0, 1, `continue-on-error: ${(error as Error).message}; taken as false`);
+    }
+    this.continueOnError.set(planned.key, continueOnError);
     const env = this.interpolateEnv(
       { ...this.plan.pipeline.env, ...job.env },
       this.evaluation(planned, "job", ok, { env: { ...this.options.baseEnv } }),
@@ -386,17 +466,27 @@ export class Engine {
       string,
       { outputs: Record<string, string>; outcome: string; conclusion: string }
     > = {};
+    const runtime: JobRuntime = { env: {}, path: [], states: new Map() };
     let failed = false;
     let timedOut = false;
+    /** A step was skipped because the job was cancelled before it could start. */
+    let skippedByCancel = false;
     let reason: string | undefined;
     for (const step of job.steps) {
       const cancelledNow = signal.aborted && !jobTimeout.aborted;
       const status: StatusState = { failed, cancelled: cancelledNow || this.cancelled };
-      const ctx = this.evaluation(planned, "step", status, {
-        env,
-        steps: stepContexts,
-        job: { status: status.cancelled ? "cancelled" : failed ? "failure" : "success" },
-      });
+      const stepBaseEnv = { ...env, ...runtime.env };
+      const ctx = this.evaluation(
+        planned,
+        "step",
+        status,
+        {
+          env: stepBaseEnv,
+          steps: stepContexts,
+          job: { status: status.cancelled ? "cancelled" : failed ? "failure" : "success" },
+        },
+        step,
+      );
       let runIt: boolean;
       try {
         runIt = evaluateCondition(step.if, ctx, status);
@@ -406,6 +496,7 @@ export class Engine {
         reason = `step ${step.index + 1} if: ${(error as Error).message}`;
       }
       if (!runIt || (jobSignal.aborted && step.if === "success()")) {
+        if (runIt) skippedByCancel = true;
         this.emit(this.stepStarted(planned.key, step.index, 1));
         this.emit(this.stepFinished(planned.key, step.index, 1, "skipped", undefined, 0, false, undefined));
         if (step.id) stepContexts[step.id] = { outputs: {}, outcome: "skipped", conclusion: "skipped" };
@@ -414,15 +505,24 @@ export class Engine {
       // A step that asked to run after a cancellation (always(), cancelled()) must not be killed
       // by that cancellation at once: it is a cleanup; only the job's timeout still bounds it.
       const stepSignal = status.cancelled ? jobTimeout : jobSignal;
-      const result = await this.runStep(planned, step, ctx, env, stepSignal, upstream);
+      const result = await this.runStep(planned, step, ctx, stepBaseEnv, runtime, stepSignal, upstream);
+      Object.assign(runtime.env, result.env);
+      runtime.path.unshift(...[...result.path].reverse());
+      if (Object.keys(result.state).length > 0) runtime.states.set(step.index, result.state);
+      let continues = false;
+      try {
+        continues = this.flag(step.continueOnError, () => ctx);
+      } catch (error) {
+        reason ??= `step ${step.index + 1} continue-on-error: ${(error as Error).message}`;
+      }
       if (step.id) {
         stepContexts[step.id] = {
           outputs: result.outputs,
           outcome: result.status,
-          conclusion: result.status !== "success" && step.continueOnError ? "success" : result.status,
+          conclusion: result.status !== "success" && continues ? "success" : result.status,
         };
       }
-      if (result.status !== "success" && !step.continueOnError) {
+      if (result.status !== "success" && !continues) {
         failed = true;
         reason ??= result.reason;
         if (jobTimeout.aborted) timedOut = true;
@@ -454,9 +554,9 @@ export class Engine {
     const status: JobStatus =
       timedOut || (jobTimeout.aborted && failed)
         ? "timed_out"
-        : wasCancelled && failed
+        : wasCancelled && (failed || skippedByCancel)
           ? "cancelled"
-          : failed && !job.continueOnError
+          : failed && !continueOnError
             ? "failure"
             : "success";
     const artifacts = status === "success" ? await this.publish(planned) : [];
@@ -603,15 +703,21 @@ export class Engine {
     step: Step,
     ctx: EvaluationContext,
     jobEnv: Record<string, string>,
+    runtime: JobRuntime,
     jobSignal: AbortSignal,
     upstream: string[],
-  ): Promise<{ status: StepStatus; outputs: Record<string, string>; reason: string | undefined }> {
+  ): Promise<StepResult> {
     const { run } = this.options;
     let env: Record<string, string>;
     let script: string;
     let cwd = run.workspace;
     try {
       env = this.interpolateEnv(step.env, ctx, jobEnv);
+      if (runtime.path.length > 0) env.PATH = [...runtime.path, ...(env.PATH ? [env.PATH] : [])].join(":");
+      if (step.stateOf !== undefined) {
+        for (const [name, value] of Object.entries(runtime.states.get(step.stateOf) ?? {}))
+          env[`STATE_${name}`] = value;
+      }
       const stepCtx = { ...ctx, contexts: { ...ctx.contexts, env } };
       script = interpolate(step.run, stepCtx);
       if (step.workingDirectory)
@@ -621,7 +727,7 @@ export class Engine {
       this.emit(this.stepStarted(planned.key, step.index, 1));
       this.systemLog(planned.key, step.index, 1, reason);
       this.emit(this.stepFinished(planned.key, step.index, 1, "failure", undefined, 0, false, reason));
-      return { status: "failure", outputs: {}, reason };
+      return { status: "failure", outputs: {}, reason, env: {}, path: [], state: {} };
     }
 
     let stepCacheKey: string | undefined;
@@ -648,16 +754,19 @@ export class Engine {
           `cache hit ${stepCacheKey.slice(0, 12)}: restored ${restored} path(s), step skipped`,
         );
         this.emit(this.stepFinished(planned.key, step.index, 1, "success", undefined, 0, true, "cache hit"));
-        return { status: "success", outputs: entry.outputs, reason: undefined };
+        return { status: "success", outputs: entry.outputs, reason: undefined, env: {}, path: [], state: {} };
       }
     }
 
     const maxAttempts = step.retry.count + 1;
     let delay = step.retry.delaySeconds * 1000;
-    let last: { status: StepStatus; outputs: Record<string, string>; reason: string | undefined } = {
+    let last: StepResult = {
       status: "failure",
       outputs: {},
       reason: undefined,
+      env: {},
+      path: [],
+      state: {},
     };
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       last = await this.attempt(planned, step, attempt, script, cwd, env, jobSignal);
@@ -687,24 +796,40 @@ export class Engine {
     cwd: string,
     stepEnv: Record<string, string>,
     jobSignal: AbortSignal,
-  ): Promise<{ status: StepStatus; outputs: Record<string, string>; reason: string | undefined }> {
+  ): Promise<StepResult> {
     const { run } = this.options;
     const fileBase = path.join(this.runDir, "files", `${safeName(planned.key)}.${step.index}.${attempt}`);
-    const outputFile = `${fileBase}.out`;
+    const files: Record<RunnerFile, string> = {
+      output: `${fileBase}.out`,
+      env: `${fileBase}.env`,
+      path: `${fileBase}.path`,
+      summary: `${fileBase}.summary`,
+      state: `${fileBase}.state`,
+    };
+    const names = this.dialect.fileVariables;
     const env: Record<string, string> = {
       ...stepEnv,
-      SLIPWAY: "true",
       CI: stepEnv.CI ?? "true",
-      SLIPWAY_RUN_ID: run.id,
-      SLIPWAY_WORKSPACE: run.workspace,
-      SLIPWAY_JOB: planned.job.id,
-      SLIPWAY_JOB_KEY: planned.key,
-      SLIPWAY_STEP: String(step.index + 1),
-      SLIPWAY_ATTEMPT: String(attempt),
-      SLIPWAY_OUTPUT: outputFile,
-      SLIPWAY_MATRIX: JSON.stringify(planned.matrix ?? {}),
-      ...(run.commit ? { SLIPWAY_COMMIT: run.commit } : {}),
+      ...(this.dialect.slipwayVariables
+        ? {
+            SLIPWAY: "true",
+            SLIPWAY_RUN_ID: run.id,
+            SLIPWAY_WORKSPACE: run.workspace,
+            SLIPWAY_JOB: planned.job.id,
+            SLIPWAY_JOB_KEY: planned.key,
+            SLIPWAY_STEP: String(step.index + 1),
+            SLIPWAY_ATTEMPT: String(attempt),
+            SLIPWAY_MATRIX: JSON.stringify(planned.matrix ?? {}),
+            ...(run.commit ? { SLIPWAY_COMMIT: run.commit } : {}),
+          }
+        : {}),
+      [names.output]: files.output,
+      [names.env]: files.env,
+      [names.path]: files.path,
+      [names.summary]: files.summary,
+      [names.state]: files.state,
     };
+    this.dialect.addStepVariables({ run, planned, step, attempt, files }, env);
 
     const started = this.now();
     this.emit({
@@ -715,15 +840,50 @@ export class Engine {
       stepIndex: step.index,
       attempt,
     });
+    const commandOutputs: Record<string, string> = {};
+    const commandState: Record<string, string> = {};
+    let commandFailure: string | undefined;
+    const annotationCount = new Map<string, number>();
+    const commands = this.dialect.workflowCommands
+      ? new WorkflowCommands(
+          {
+            annotation: (annotation) => {
+              const count = (annotationCount.get(annotation.level) ?? 0) + 1;
+              annotationCount.set(annotation.level, count);
+              if (count <= MAX_ANNOTATIONS_PER_LEVEL)
+                this.annotate(planned.key, step.index, attempt, annotation);
+            },
+            mask: (value) => this.masker.add(value),
+            output: (name, value) => (commandOutputs[name] = value),
+            state: (name, value) => (commandState[name] = value),
+            fail: (why) => (commandFailure ??= why),
+          },
+          this.dialect.debug,
+        )
+      : undefined;
+    // Commands are read before masking: `::add-mask::` must see the value, and its own line is
+    // never logged. What a command leaves in the log is masked like any output.
+    const transform = commands
+      ? (line: string) => {
+          const shown = commands.line(line);
+          return shown === undefined ? DROPPED : this.masker.mask(shown);
+        }
+      : (line: string) => this.masker.mask(line);
     const logger = (stream: LogStream) => {
-      const splitter = new LineSplitter({ transform: (line: string) => this.masker.mask(line) });
+      const splitter = new LineSplitter({ transform });
+      const emit = (text: string) => {
+        if (text === DROPPED) return;
+        if (commands && text.includes("\n")) {
+          for (const part of text.split(/\r?\n/))
+            this.logLine(planned.key, step.index, attempt, stream, part);
+        } else this.logLine(planned.key, step.index, attempt, stream, text);
+      };
       return {
         push: (chunk: Buffer) => {
-          for (const text of splitter.push(chunk))
-            this.logLine(planned.key, step.index, attempt, stream, text);
+          for (const text of splitter.push(chunk)) emit(text);
         },
         flush: () => {
-          for (const text of splitter.flush()) this.logLine(planned.key, step.index, attempt, stream, text);
+          for (const text of splitter.flush()) emit(text);
         },
       };
     };
@@ -758,38 +918,107 @@ export class Engine {
       reason =
         status === "timed_out" ? `job timed out after ${planned.job.timeoutMinutes} minute(s)` : "cancelled";
     } else if (outcome.exitCode === 0) {
-      status = "success";
+      status = commandFailure === undefined ? "success" : "failure";
+      if (commandFailure !== undefined) reason = `step ${step.index + 1} (${step.name}): ${commandFailure}`;
     } else {
       status = "failure";
       reason = `step ${step.index + 1} (${step.name}) exited with ${outcome.exitCode ?? outcome.signal}`;
     }
 
-    let outputs: Record<string, string> = {};
-    try {
-      // Synchronous on purpose: most steps write no outputs, and a failed sync open costs
-      // microseconds where a thread-pool round trip per step shows in runs of short steps.
-      const text = readFileSync(outputFile, "utf8");
-      outputs = parseOutputsFile(text, `$SLIPWAY_OUTPUT of step ${step.index + 1}`);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
-        status = "failure";
-        reason = (error as Error).message;
-        this.systemLog(planned.key, step.index, attempt, reason);
+    // Read synchronously: a thread-pool round trip per file shows in runs of short steps.
+    const result: StepResult = {
+      status,
+      outputs: commandOutputs,
+      reason,
+      env: {},
+      path: [],
+      state: commandState,
+    };
+    const fail = (message: string) => {
+      result.status = "failure";
+      result.reason ??= message;
+      this.systemLog(planned.key, step.index, attempt, message);
+    };
+    const read = (file: RunnerFile, parse: (text: string) => void) => {
+      let text: string;
+      try {
+        // A stat that does not throw: most steps write none of these, and throwing ENOENT
+        // five times a step shows in runs of short steps.
+        if (!statSync(files[file], { throwIfNoEntry: false })) return;
+        text = readFileSync(files[file], "utf8");
+      } catch (error) {
+        fail((error as Error).message);
+        return;
       }
-    }
+      try {
+        parse(text);
+      } catch (error) {
+        fail((error as Error).message);
+      }
+    };
+    read("output", (text) =>
+      Object.assign(result.outputs, parseOutputsFile(text, `$${names.output} of step ${step.index + 1}`)),
+    );
+    read("env", (text) => (result.env = parseOutputsFile(text, `$${names.env} of step ${step.index + 1}`)));
+    read("path", (text) => {
+      result.path = text
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => line !== "");
+    });
+    read("state", (text) =>
+      Object.assign(result.state, parseOutputsFile(text, `$${names.state} of step ${step.index + 1}`)),
+    );
+    read("summary", (text) => this.summary(planned.key, step.index, attempt, text));
     this.emit(
       this.stepFinished(
         planned.key,
         step.index,
         attempt,
-        status,
+        result.status,
         outcome.exitCode,
         this.now() - started,
         false,
-        reason,
+        result.reason,
       ),
     );
-    return { status, outputs, reason };
+    return result;
+  }
+
+  private annotate(jobKey: string, stepIndex: number, attempt: number, annotation: Annotation): void {
+    const masked: Annotation = { ...annotation, message: this.masker.mask(annotation.message) };
+    if (annotation.title !== undefined) masked.title = this.masker.mask(annotation.title);
+    this.emit({
+      type: "step.annotation",
+      at: this.now(),
+      runId: this.options.run.id,
+      jobKey,
+      stepIndex,
+      attempt,
+      annotation: masked,
+    });
+  }
+
+  /** A step's summary is Markdown shown after the run; masked line by line like its log. */
+  private summary(jobKey: string, stepIndex: number, attempt: number, text: string): void {
+    if (text.trim() === "") return;
+    if (Buffer.byteLength(text) > MAX_SUMMARY_BYTES) {
+      this.systemLog(jobKey, stepIndex, attempt, `the step summary is larger than 1 MiB and is not kept`);
+      return;
+    }
+    const markdown = text
+      .split("\n")
+      .map((line) => this.masker.mask(line))
+      .join("\n");
+    this.emit({
+      type: "step.summary",
+      at: this.now(),
+      runId: this.options.run.id,
+      jobKey,
+      stepIndex,
+      attempt,
+      markdown,
+    });
   }
 
   private interpolateEnv(
@@ -859,6 +1088,9 @@ export class Engine {
     this.options.observer.event(event);
   }
 }
+
+/** What a transform returns for a line that is not logged (a consumed workflow command). */
+const DROPPED = "\u0000dropped\u0000";
 
 /** Everything about a step that changes what it does, for a job's cache key. */
 function stepFingerprint(step: Step): string {

@@ -69,7 +69,39 @@ export type EngineEvent =
       durationMs: number;
       cacheHit: boolean;
       reason: string | undefined;
+    }
+  /** A step reported a problem (GitHub's `::error::`, `::warning::`, `::notice::`); kept in the event log. */
+  | {
+      type: "step.annotation";
+      at: number;
+      runId: string;
+      jobKey: string;
+      stepIndex: number;
+      attempt: number;
+      annotation: Annotation;
+    }
+  /** What a step wrote to its summary file (`$GITHUB_STEP_SUMMARY`): Markdown, masked; kept in the event log. */
+  | {
+      type: "step.summary";
+      at: number;
+      runId: string;
+      jobKey: string;
+      stepIndex: number;
+      attempt: number;
+      markdown: string;
     };
+
+export interface Annotation {
+  level: "error" | "warning" | "notice";
+  message: string;
+  title?: string;
+  /** A file the annotation is about, relative to the workspace, with an optional range. */
+  file?: string;
+  line?: number;
+  endLine?: number;
+  column?: number;
+  endColumn?: number;
+}
 
 export type LogStream = "stdout" | "stderr" | "system";
 

@@ -1,5 +1,6 @@
 import { Evaluator, Lexer, Parser, data } from "@actions/expressions";
 import type { Expr } from "@actions/expressions";
+import { hashFiles } from "./hash-files.js";
 
 /**
  * `${{ }}` expressions, in GitHub Actions' language (parsed and evaluated by @actions/expressions,
@@ -10,7 +11,14 @@ import type { Expr } from "@actions/expressions";
 export const STATUS_FUNCTIONS = ["success", "failure", "always", "cancelled"] as const;
 export type StatusFunction = (typeof STATUS_FUNCTIONS)[number];
 
-const statusFunctionInfo = STATUS_FUNCTIONS.map((name) => ({ name, minArgs: 0, maxArgs: 0 }));
+/**
+ * Functions Slipway adds to the language's built-in ones: the status functions, and
+ * `hashFiles(pattern...)` over the workspace as GitHub's runner computes it.
+ */
+const extraFunctionInfo = [
+  ...STATUS_FUNCTIONS.map((name) => ({ name, minArgs: 0, maxArgs: 0 })),
+  { name: "hashFiles", minArgs: 1, maxArgs: 255 },
+];
 
 /** The contexts an expression may read, by where it appears. */
 export const CONTEXTS = {
@@ -89,25 +97,34 @@ const parsed = new Map<string, Expr>();
 
 /** Parses (with a cache: the same expression runs once per matrix child and per retry). */
 export function parseExpression(source: string, place: ExpressionPlace): Expr {
-  const cacheKey = `${place}\u0000${source}`;
+  return parseWithContexts(source, CONTEXTS[place]);
+}
+
+/**
+ * Parses against an explicit list of context names. The engine parses with the contexts it
+ * actually supplies, so a front-end with other contexts (GitHub's `github`, `runner`...) needs
+ * no place table here: its own compiler checked where each context is allowed.
+ */
+function parseWithContexts(source: string, contexts: readonly string[]): Expr {
+  const cacheKey = `${contexts.join(",")}\u0000${source}`;
   const hit = parsed.get(cacheKey);
   if (hit) return hit;
   try {
     const tokens = new Lexer(source).lex().tokens;
-    const expr = new Parser(tokens, [...CONTEXTS[place]], statusFunctionInfo).parse();
+    const expr = new Parser(tokens, [...contexts], extraFunctionInfo).parse();
     parsed.set(cacheKey, expr);
     return expr;
   } catch (error) {
     const tok = (error as { tok?: { range?: { start?: { column?: number } } } }).tok;
     const column = tok?.range?.start?.column ?? 0;
-    throw new ExpressionSyntaxError(describeParseError(error, place), column);
+    throw new ExpressionSyntaxError(describeParseError(error, contexts), column);
   }
 }
 
-function describeParseError(error: unknown, place: ExpressionPlace): string {
+function describeParseError(error: unknown, contexts: readonly string[]): string {
   const message = error instanceof Error ? error.message : String(error);
   if (/Unrecognized named-value/i.test(message)) {
-    return `${message}; contexts available here: ${CONTEXTS[place].join(", ")}`;
+    return `${message}; contexts available here: ${contexts.join(", ")}`;
   }
   return message;
 }
@@ -158,21 +175,43 @@ export interface EvaluationContext {
   contexts: Record<string, unknown>;
   status: StatusState;
   place: ExpressionPlace;
+  /** The directory `hashFiles()` reads; without it, hashFiles fails. */
+  workspace?: string | undefined;
 }
 
-function statusImplementations(status: StatusState) {
+type FunctionDefinition = ConstructorParameters<typeof Evaluator>[2] extends Map<string, infer F> | undefined
+  ? F
+  : never;
+
+function functionImplementations(ctx: EvaluationContext): Map<string, FunctionDefinition> {
+  const { status } = ctx;
   const answers: Record<StatusFunction, boolean> = {
     success: !status.failed && !status.cancelled,
     failure: status.failed && !status.cancelled,
     always: true,
     cancelled: status.cancelled,
   };
-  return new Map(
+  const functions = new Map<string, FunctionDefinition>(
     STATUS_FUNCTIONS.map((name) => [
       name,
       { name, minArgs: 0, maxArgs: 0, call: () => new data.BooleanData(answers[name]) },
     ]),
   );
+  functions.set("hashfiles", {
+    name: "hashFiles",
+    minArgs: 1,
+    maxArgs: 255,
+    call: (...args) => {
+      if (ctx.workspace === undefined) throw new Error("hashFiles() is only available in steps");
+      return new data.StringData(
+        hashFiles(
+          ctx.workspace,
+          args.map((a) => a.coerceString()),
+        ),
+      );
+    },
+  });
+  return functions;
 }
 
 function toExpressionData(value: Record<string, unknown>): data.Dictionary {
@@ -180,8 +219,14 @@ function toExpressionData(value: Record<string, unknown>): data.Dictionary {
 }
 
 function evaluateRaw(source: string, ctx: EvaluationContext): data.ExpressionData {
-  const expr = parseExpression(source, ctx.place);
-  return new Evaluator(expr, toExpressionData(ctx.contexts), statusImplementations(ctx.status)).evaluate();
+  const expr = parseWithContexts(source, Object.keys(ctx.contexts));
+  return new Evaluator(expr, toExpressionData(ctx.contexts), functionImplementations(ctx)).evaluate();
+}
+
+/** Evaluates one bare expression to a plain JSON value (arrays and objects included). */
+export function evaluateValue(source: string, ctx: EvaluationContext): unknown {
+  const value = evaluateRaw(source, ctx);
+  return JSON.parse(JSON.stringify(value, data.replacer) ?? "null") as unknown;
 }
 
 /**

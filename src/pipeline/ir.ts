@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * The pipeline IR: what every front-end (slipway.yaml, and later GitHub Actions and GitLab CI)
+ * The pipeline IR: what every front-end (slipway.yaml, GitHub Actions workflows, GitLab CI)
  * compiles to, and the only thing the engine reads. It holds no YAML dialect: keys are
  * camelCase, defaults are filled in, expressions are kept as source text to evaluate at run time,
  * and every job and step keeps the position it came from so run-time errors can point at it.
@@ -20,6 +20,8 @@ export const sourcePositionSchema = z.object({
 const template = z.string();
 /** A bare expression (no `${{ }}`), evaluated for its truthiness. */
 const condition = z.string();
+/** A flag that may be decided at run time: a boolean, or a template whose value is `true` or `false`. */
+const flag = z.union([z.boolean(), template]);
 
 const jsonValue: z.ZodType<unknown> = z.lazy(() =>
   z.union([
@@ -65,8 +67,13 @@ export const stepSchema = z.object({
   if: condition,
   timeoutMinutes: z.number().positive().optional(),
   retry: retrySchema,
-  continueOnError: z.boolean(),
+  continueOnError: flag,
   cache: cacheSpecSchema.optional(),
+  /**
+   * This step is the post step of the step with this index: it gets that step's saved state
+   * (`$GITHUB_STATE`) as `STATE_<name>` variables.
+   */
+  stateOf: z.number().int().min(0).optional(),
   position: sourcePositionSchema,
 });
 export type Step = z.infer<typeof stepSchema>;
@@ -85,12 +92,13 @@ export type Matrix = z.infer<typeof matrixSchema>;
 
 export const jobSchema = z.object({
   id: z.string(),
+  /** May hold `${{ }}` over the matrix and the run's static contexts; evaluated when the run is queued. */
   name: z.string(),
   needs: z.array(z.string()),
   if: condition,
   env: z.record(z.string(), template),
   timeoutMinutes: z.number().positive(),
-  continueOnError: z.boolean(),
+  continueOnError: flag,
   /** Job outputs: name to template, usually over `steps.<id>.outputs`. */
   outputs: z.record(z.string(), template),
   matrix: matrixSchema.optional(),
@@ -101,6 +109,11 @@ export const jobSchema = z.object({
   artifacts: z.array(z.string()),
   cache: cacheSpecSchema.optional(),
   reports: z.object({ junit: z.array(z.string()) }),
+  /**
+   * The front-end's own facts about the job, which the engine never reads: what it records
+   * without acting on it (environment, permissions) and what it checks before a run (runs-on).
+   */
+  meta: z.record(z.string(), jsonValue).optional(),
   position: sourcePositionSchema,
 });
 export type Job = z.infer<typeof jobSchema>;
@@ -117,6 +130,8 @@ export const pipelineSchema = z.object({
   secrets: z.array(z.string()),
   /** In declaration order. */
   jobs: z.array(jobSchema).min(1),
+  /** The front-end's own facts about the pipeline, which the engine never reads (triggers, permissions). */
+  meta: z.record(z.string(), jsonValue).optional(),
 });
 export type Pipeline = z.infer<typeof pipelineSchema>;
 

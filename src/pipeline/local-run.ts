@@ -10,10 +10,12 @@ import { openStore } from "../store/index.js";
 import type { Store } from "../store/index.js";
 import { Engine } from "./engine.js";
 import type { RunObserver, RunResult } from "./engine.js";
+import type { RunnerDialect } from "./dialect.js";
 import type { RunInfo } from "./events.js";
 import type { Pipeline } from "./ir.js";
 import { parseOutputsFile } from "./outputs-file.js";
 import { planPipeline } from "./plan.js";
+import type { PlanOptions } from "./plan.js";
 import { snapshotWorkingTree } from "./workspace.js";
 import { Recorder } from "./recorder.js";
 
@@ -41,6 +43,10 @@ export interface LocalRunOptions {
   dataDir?: string;
   /** Job ids to run (with what they need); empty = all. */
   jobs?: readonly string[];
+  /** Which matrix children to keep (`--matrix axis=value`). */
+  plan?: PlanOptions;
+  /** How steps see runner files and contexts (the front-end's); default slipway.yaml's. */
+  dialect?: RunnerDialect;
   concurrency?: number;
   useCache?: boolean;
   /** Run in the project directory itself instead of a snapshot of it. */
@@ -60,6 +66,8 @@ export interface LocalRunOptions {
   onWarning?: (message: string) => void;
   /** Called once the run has an id, before any job starts. */
   onStart?: (run: RunInfo) => void;
+  /** What started the run, as recorded (default "cli"; a workflow run records its event). */
+  trigger?: string;
 }
 
 /**
@@ -93,7 +101,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
   const pipeline = options.variables
     ? { ...options.pipeline, env: { ...options.pipeline.env, ...options.variables } }
     : options.pipeline;
-  const plan = planPipeline(pipeline, options.jobs ?? []);
+  const plan = planPipeline(pipeline, options.jobs ?? [], options.plan);
   const env = options.env ?? process.env;
   const secrets = await loadSecrets(options.pipeline.secrets, env, options.secretFile);
   const missing = options.pipeline.secrets.filter((name) => !(name in secrets));
@@ -106,6 +114,8 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
   const store = await openLocalStore(dataDir);
   try {
     const id = newRunId();
+    // A guess for dialects that show it before the store assigns it; exact unless two runs race.
+    const runNumber = options.dialect ? ((await store.listRuns({ limit: 1 }))[0]?.number ?? 0) + 1 : 1;
     const runDir = path.join(dataDir, "runs", id);
     const workspace = options.inPlace ? options.projectDir : path.join(runDir, "workspace");
     await mkdir(runDir, { recursive: true });
@@ -126,7 +136,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
       workspace,
       commit: snapshot.commit,
       dirty: snapshot.dirty,
-      trigger: "cli",
+      trigger: options.trigger ?? "cli",
       actor: env.USER ?? os.userInfo().username,
     };
     options.onStart?.(run);
@@ -159,6 +169,8 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
       baseEnv,
       observer: recorder,
       signal: options.signal ?? new AbortController().signal,
+      runNumber,
+      ...(options.dialect ? { dialect: options.dialect } : {}),
     });
     let result: RunResult;
     try {

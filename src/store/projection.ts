@@ -115,6 +115,10 @@ export async function projectEvents(trx: Kysely<Database>, events: readonly Engi
         setStep(event.runId, event.jobKey, event.stepIndex, event.status);
         break;
       }
+      case "step.annotation":
+      case "step.summary":
+        // Only in the event log: they are read back with the run's events, never queried across runs.
+        break;
       default: {
         // Compile error when the event union grows; at run time an event from a newer engine
         // is still kept in the event log, just not projected.

@@ -1,11 +1,12 @@
 import { planPipeline, toDot, toMermaid } from "../../pipeline/index.js";
-import { loadProjectPipeline } from "./load.js";
+import { loadCommandPipeline } from "./load.js";
+import type { SourceFlags, WorkflowFlags } from "./load.js";
 
 export async function graphCommand(
   jobs: string[],
-  flags: { file?: string; format: "mermaid" | "dot" },
+  flags: SourceFlags & WorkflowFlags & { format: "mermaid" | "dot" },
 ): Promise<void> {
-  const { pipeline } = await loadProjectPipeline(flags.file);
-  const plan = planPipeline(pipeline, jobs);
+  const { pipeline, plan: options } = await loadCommandPipeline(flags, { mode: "inspect", jobs });
+  const plan = planPipeline(pipeline, jobs, options);
   process.stdout.write(flags.format === "dot" ? toDot(plan) : toMermaid(plan));
 }

@@ -1,5 +1,7 @@
 import { UsageError } from "../../errors/index.js";
 import { openLocalStore } from "../../pipeline/index.js";
+import { colours } from "../render/format.js";
+import { displayLogText, RunNotes } from "../render/workflow.js";
 import { dataDirFor } from "./load.js";
 
 export async function logsCommand(
@@ -20,6 +22,7 @@ export async function logsCommand(
     const lines = await store.readLogs({ runId: run.id, ...(jobKey !== undefined ? { jobKey } : {}) });
     const steps = await store.listSteps(run.id, jobKey);
     const stepName = new Map(steps.map((s) => [`${s.jobKey}\u0000${s.index}`, s.name]));
+    const c = colours(Boolean(process.stdout.isTTY) && !process.env.NO_COLOR);
     let current = "";
     for (const line of lines) {
       if (flags.json) {
@@ -35,9 +38,28 @@ export async function logsCommand(
         );
       }
       const time = flags.timestamps ? `${new Date(line.at).toISOString()} ` : "";
-      const text = line.stream === "system" ? `[slipway] ${line.text}` : line.text;
-      process.stdout.write(`${time}${text}\n`);
+      const text = line.stream === "system" ? `[slipway] ${line.text}` : displayLogText(line.text, c);
+      if (text !== undefined) process.stdout.write(`${time}${text}\n`);
     }
+    // Annotations and step summaries live in the run's event log.
+    const notes = new RunNotes();
+    notes.names(
+      jobs.map((j) => ({
+        key: j.key,
+        jobId: j.jobId,
+        name: j.name,
+        needs: j.needs,
+        matrix: j.matrix,
+        steps: steps.filter((s) => s.jobKey === j.key).map((s) => ({ index: s.index, name: s.name })),
+      })),
+    );
+    for (const event of await store.listEvents(run.id)) {
+      if (event.type !== "step.annotation" && event.type !== "step.summary") continue;
+      if (jobKey !== undefined && event.jobKey !== jobKey) continue;
+      if (flags.json) process.stdout.write(`${JSON.stringify(event)}\n`);
+      else notes.observe(event);
+    }
+    if (!flags.json) process.stdout.write(notes.render(c));
   } finally {
     await store.close();
   }

@@ -5,11 +5,11 @@ import { exitCodeForRun, EXIT } from "../exit-codes.js";
 import { JsonRenderer } from "../render/json.js";
 import { LiveRenderer } from "../render/live.js";
 import { PlainRenderer } from "../render/plain.js";
-import { loadProjectPipeline } from "./load.js";
+import { loadCommandPipeline } from "./load.js";
+import type { SourceFlags, WorkflowFlags } from "./load.js";
 import path from "node:path";
 
-export interface RunFlags {
-  file?: string;
+export interface RunFlags extends SourceFlags, WorkflowFlags {
   json?: boolean;
   plain?: boolean;
   concurrency?: number;
@@ -22,10 +22,15 @@ export interface RunFlags {
 }
 
 export async function runCommand(jobs: string[], flags: RunFlags): Promise<void> {
-  const { pipeline, projectDir, file } = await loadProjectPipeline(
-    flags.file,
-    flags.dataDir ? path.resolve(flags.dataDir) : undefined,
-  );
+  const variables = flags.env ? parseVariables(flags.env) : undefined;
+  const loaded = await loadCommandPipeline(flags, {
+    mode: "run",
+    jobs,
+    dataDir: flags.dataDir ? path.resolve(flags.dataDir) : undefined,
+    variables,
+  });
+  const { pipeline, projectDir, file } = loaded;
+  for (const warning of loaded.warnings) process.stderr.write(`warning: ${warning}\n`);
   const observer = chooseRenderer(flags);
 
   // First Ctrl-C or SIGTERM: stop the steps gracefully and record the run as cancelled.
@@ -48,10 +53,13 @@ export async function runCommand(jobs: string[], flags: RunFlags): Promise<void>
       pipeline,
       projectDir,
       pipelineFile: file,
-      ...(flags.env ? { variables: parseVariables(flags.env) } : {}),
+      ...(variables ? { variables } : {}),
       ...(process.argv[1] ? { cliPath: process.argv[1] } : {}),
       ...(flags.dataDir ? { dataDir: path.resolve(flags.dataDir) } : {}),
       jobs,
+      ...(loaded.plan ? { plan: loaded.plan } : {}),
+      ...(loaded.dialect ? { dialect: loaded.dialect } : {}),
+      ...(loaded.trigger ? { trigger: loaded.trigger } : {}),
       ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
       useCache: flags.cache,
       inPlace: flags.inPlace ?? false,

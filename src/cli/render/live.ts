@@ -1,5 +1,6 @@
 import type { EngineEvent, JobStatus, LogLine, PlannedJobInfo, RunObserver } from "../../pipeline/index.js";
 import { colours, formatDuration, statusIcon, stripControl, truncate } from "./format.js";
+import { displayLogText, RunNotes } from "./workflow.js";
 
 interface JobView {
   info: PlannedJobInfo;
@@ -26,10 +27,12 @@ export class LiveRenderer implements RunObserver {
   private drawnLines = 0;
   private timer: NodeJS.Timeout | undefined;
   private finished = false;
+  private readonly notes = new RunNotes();
 
   constructor(private readonly out: NodeJS.WriteStream) {}
 
   event(event: EngineEvent): void {
+    this.notes.observe(event);
     switch (event.type) {
       case "run.queued":
         this.header = `${this.c.bold(event.run.pipelineName)} ${this.c.dim(`${event.run.file} · run ${event.run.id}`)}`;
@@ -80,7 +83,10 @@ export class LiveRenderer implements RunObserver {
   log(line: LogLine): void {
     const job = this.jobs.get(line.jobKey);
     if (!job) return;
-    job.tail.push(stripControl(line.stream === "system" ? `[slipway] ${line.text}` : line.text));
+    const text =
+      line.stream === "system" ? `[slipway] ${line.text}` : displayLogText(line.text, colours(false));
+    if (text === undefined) return;
+    job.tail.push(stripControl(text));
     if (job.tail.length > TAIL_LINES) job.tail.shift();
   }
 
@@ -121,6 +127,7 @@ export class LiveRenderer implements RunObserver {
       this.out.write(`\n${this.c.red(`✗ ${job.info.key}`)}${job.reason ? `: ${job.reason}` : ""}\n`);
       for (const line of job.tail) this.out.write(`  ${this.c.dim("│")} ${line}\n`);
     }
+    this.out.write(this.notes.render(this.c));
     const jobs = [...this.jobs.values()];
     const cached = jobs.filter((j) => j.cacheHit).length;
     const icon =

@@ -1,11 +1,13 @@
 import type { EngineEvent, LogLine, RunObserver } from "../../pipeline/index.js";
 import { colours, formatDuration, statusIcon } from "./format.js";
 import type { Colours } from "./format.js";
+import { displayLogText, RunNotes } from "./workflow.js";
 
 /** One line per event and per log line, prefixed with the job: for CI logs, pipes and files. */
 export class PlainRenderer implements RunObserver {
   private readonly c: Colours;
   private width = 0;
+  private readonly notes = new RunNotes();
 
   constructor(
     private readonly out: NodeJS.WritableStream,
@@ -15,6 +17,7 @@ export class PlainRenderer implements RunObserver {
   }
 
   event(event: EngineEvent): void {
+    this.notes.observe(event);
     switch (event.type) {
       case "run.queued":
         this.width = Math.min(32, Math.max(...event.jobs.map((j) => j.key.length)));
@@ -37,6 +40,7 @@ export class PlainRenderer implements RunObserver {
         break;
       }
       case "run.finished":
+        this.out.write(this.notes.render(this.c));
         this.write(
           `${statusIcon(event.status === "interrupted" ? "interrupted" : event.status, this.c)} run ${event.status} in ${formatDuration(event.durationMs)}`,
         );
@@ -48,7 +52,9 @@ export class PlainRenderer implements RunObserver {
 
   log(line: LogLine): void {
     const prefix = line.jobKey.padEnd(this.width).slice(0, Math.max(this.width, 1));
-    const text = line.stream === "system" ? this.c.dim(`[slipway] ${line.text}`) : line.text;
+    const text =
+      line.stream === "system" ? this.c.dim(`[slipway] ${line.text}`) : displayLogText(line.text, this.c);
+    if (text === undefined) return;
     this.write(`${this.c.dim(`${prefix} |`)} ${text}`);
   }
 

@@ -15,14 +15,19 @@ export type HclValue = string | number | boolean | null | Unknown | HclValue[] |
 export interface TfAttribute {
   name: string;
   value: HclValue;
-  /** The attribute's expression in the file (for plans: the resource block, when known). */
+  /**
+   * From the attribute's name to the end of its expression (in a plan: the line of its key in
+   * `planned_values`).
+   */
   span: SourceSpan;
   /** Where the variables, locals and module arguments the value depends on were set. */
   provenance: readonly Provenance[];
   /**
-   * Addresses of the resources the expression refers to, resolved to full addresses in the
-   * module: `aws_s3_bucket.logs`, `module.store.aws_s3_bucket.this[0]`. This is how rules
-   * connect a bucket to its public-access block even though the bucket's id is UNKNOWN.
+   * The resources the value was computed from, directly or through variables, locals, module
+   * arguments and outputs: each one's config address with its module path
+   * (`module.store.aws_s3_bucket.this`) and, when the instance is known, its full address too
+   * (`module.store[1].aws_s3_bucket.this[0]`). This is how rules connect a bucket to its
+   * public-access block even though the bucket's id is UNKNOWN.
    */
   references: readonly string[];
 }
@@ -46,19 +51,31 @@ export interface TfResource {
   configAddress: string;
   /** `count.index` or `each.key` of this instance, when expanded. */
   index?: number | string | undefined;
+  /**
+   * True when `count`/`for_each` could not be known statically: the resource is kept as one
+   * instance (address ending in `[?]`) whose `count.index`/`each.*` are UNKNOWN.
+   */
+  indexUnknown?: boolean | undefined;
   /** Module call names from the root, e.g. ["web", "db"]. */
   modulePath: readonly string[];
   body: TfBlock;
-  /** The resource block's header line. */
+  /**
+   * The resource block: `line` is its header line, `endLine` its closing brace (in a plan: the
+   * line of the resource's `address`).
+   */
   span: SourceSpan;
   /** The module call blocks that created it, outermost first; suppressions there apply too. */
   enclosing: readonly SourceSpan[];
   origin: "hcl" | "plan";
 }
 
+/** One root module evaluated (or one plan file): what the rules of a scan see at once. */
 export interface TerraformModel {
   resources: readonly TfResource[];
-  /** Root directory of the configuration, relative to the scan root ("" for the root itself). */
+  /**
+   * Root directory of the configuration, relative to the scan root ("" for the root itself);
+   * for a plan, the directory of the plan file.
+   */
   directory: string;
 }
 
@@ -163,6 +180,47 @@ export function resourcesReferencing(
   });
 }
 
-function sameModuleInstance(a: TfResource, b: TfResource): boolean {
-  return a.modulePath.join(".") === b.modulePath.join(".");
+/** True when two resources were created by the same module instance (`module.web["a"]`). */
+export function sameModuleInstance(a: TfResource, b: TfResource): boolean {
+  return moduleInstanceOf(a.address) === moduleInstanceOf(b.address);
+}
+
+/**
+ * The module instance part of an address: `module.web["a"].module.db[0]` for
+ * `module.web["a"].module.db[0].aws_instance.this[1]`, "" for a root module resource.
+ */
+export function moduleInstanceOf(address: string): string {
+  const steps = addressSteps(address);
+  const out: string[] = [];
+  for (let i = 0; i + 1 < steps.length && steps[i] === "module"; i += 2)
+    out.push(`module.${steps[i + 1] ?? ""}`);
+  return out.join(".");
+}
+
+/** Splits an address on the dots outside instance keys (`["a.b"]` stays whole). */
+export function addressSteps(address: string): string[] {
+  const steps: string[] = [];
+  let current = "";
+  let depth = 0;
+  let quoted = false;
+  for (let i = 0; i < address.length; i++) {
+    const c = address[i] ?? "";
+    if (quoted) {
+      current += c;
+      if (c === "\\") current += address[++i] ?? "";
+      else if (c === '"') quoted = false;
+      continue;
+    }
+    if (c === '"') quoted = true;
+    else if (c === "[") depth++;
+    else if (c === "]") depth--;
+    else if (c === "." && depth === 0) {
+      steps.push(current);
+      current = "";
+      continue;
+    }
+    current += c;
+  }
+  steps.push(current);
+  return steps;
 }

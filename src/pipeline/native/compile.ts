@@ -109,14 +109,15 @@ class NativeCompiler {
   }
 
   private step(step: NativeStep, index: number, path: YamlPath): Step {
-    if ((step.run === undefined) === (step["slo-gate"] === undefined)) {
+    const kinds = (["run", "slo-gate", "check"] as const).filter((kind) => step[kind] !== undefined);
+    if (kinds.length !== 1) {
       this.diagnostics.push({
         position: this.source.positionOf(path),
         message:
-          step.run === undefined
-            ? "a step needs run or slo-gate"
-            : "a step has either run or slo-gate, not both",
-        hint: "split it into two steps",
+          kinds.length === 0
+            ? "a step needs one of run, slo-gate or check"
+            : `a step has one of run, slo-gate or check, not ${kinds.join(" and ")}`,
+        hint: "split it into several steps",
       });
     }
     const gate = step["slo-gate"];
@@ -128,10 +129,15 @@ class NativeCompiler {
         "step",
       );
     }
-    const run = gate ? sloGateScript(gate) : this.template(step.run ?? "", [...path, "run"], "step");
+    const run = gate
+      ? sloGateScript(gate)
+      : step.check
+        ? checkScript(step.check)
+        : this.template(step.run ?? "", [...path, "run"], "step");
+    const defaultName = gate ? "slo gate" : step.check ? "check" : firstLine(run);
     const compiled: Step = {
       index,
-      name: step.name ?? step.id ?? (gate ? "slo gate" : firstLine(run)),
+      name: step.name ?? step.id ?? defaultName,
       run,
       shell: step.shell ?? "bash",
       env,
@@ -295,9 +301,32 @@ function sloGateScript(gate: NonNullable<NativeStep["slo-gate"]>): string {
     args.push("--min-budget-remaining", String(gate["min-budget-remaining"]));
   if (gate["block-on-page-alert"] === false) args.push("--no-block-on-page-alert");
   for (const slo of gate.only ?? []) args.push("--slo", slo);
+  return builtInStep(
+    "slo-gate",
+    args,
+    ' ${SLIPWAY_GATE_OVERRIDE:+--override-reason "$SLIPWAY_GATE_OVERRIDE"}',
+  );
+}
+
+/** A `check` step is `slipway check` over the workspace, run by the Slipway that runs the pipeline. */
+function checkScript(check: NonNullable<NativeStep["check"]>): string {
+  const args = ["check", ...toArray(check.paths)];
+  if (check["fail-on"]) args.push("--fail-on", check["fail-on"]);
+  if (check.output) args.push("--format", check.format ?? "sarif", "--output", check.output);
+  else if (check.format) args.push("--format", check.format);
+  if (check.frameworks) args.push("--framework", ...check.frameworks);
+  for (const rule of check["skip-rules"] ?? []) args.push("--skip-rule", rule);
+  for (const glob of check.exclude ?? []) args.push("--exclude", glob);
+  for (const file of check["var-files"] ?? []) args.push("--var-file", file);
+  if (check.baseline) args.push("--baseline", check.baseline);
+  return builtInStep("check", args);
+}
+
+/** Runs the Slipway CLI that runs the pipeline (SLIPWAY_NODE and SLIPWAY_CLI are set for every step). */
+function builtInStep(kind: string, args: readonly string[], extra = ""): string {
   return [
-    'if [ -z "${SLIPWAY_CLI:-}" ]; then echo "slo-gate needs the slipway CLI (SLIPWAY_CLI is not set)" >&2; exit 2; fi',
-    `"$SLIPWAY_NODE" "$SLIPWAY_CLI" ${args.map(shellQuote).join(" ")} \${SLIPWAY_GATE_OVERRIDE:+--override-reason "$SLIPWAY_GATE_OVERRIDE"}`,
+    `if [ -z "\${SLIPWAY_CLI:-}" ]; then echo "${kind} needs the slipway CLI (SLIPWAY_CLI is not set)" >&2; exit 2; fi`,
+    `"$SLIPWAY_NODE" "$SLIPWAY_CLI" ${args.map(shellQuote).join(" ")}${extra}`,
   ].join("\n");
 }
 

@@ -86,11 +86,57 @@ const sloGateSchema = z
       "A deploy gate on error budgets: fails the step when a budget is below the threshold or a page alert fires.",
   });
 
+const stringList = z.union([z.string(), z.array(z.string()).min(1)]);
+
+const checkSchema = z
+  .strictObject({
+    paths: stringList
+      .optional()
+      .meta({ description: "Files and directories to scan (default: the workspace)." }),
+    "fail-on": z
+      .enum(["info", "low", "medium", "high", "critical", "none"])
+      .optional()
+      .meta({ description: "Fail the step when a finding is at or above this severity (default low)." }),
+    format: z
+      .enum(["text", "json", "sarif", "junit"])
+      .optional()
+      .meta({ description: "Format of the report written to `output` (default sarif when output is set)." }),
+    output: z
+      .string()
+      .optional()
+      .meta({ description: "Also write the report to this file, e.g. check.sarif." }),
+    frameworks: z
+      .array(
+        z.enum([
+          "terraform",
+          "cloudformation",
+          "kubernetes",
+          "dockerfile",
+          "github-actions",
+          "gitlab-ci",
+          "secrets",
+        ]),
+      )
+      .min(1)
+      .optional()
+      .meta({ description: "Only these frameworks." }),
+    "skip-rules": z.array(z.string()).optional().meta({ description: "Rule ids never to report." }),
+    exclude: z.array(z.string()).optional().meta({ description: "Globs of files not to scan." }),
+    "var-files": z.array(z.string()).optional().meta({ description: "Terraform -var-file files, in order." }),
+    baseline: z.string().optional().meta({ description: "Accepted findings that do not fail the step." }),
+  })
+  .meta({
+    description:
+      "A guardrail: `slipway check` over the workspace; the step fails on findings at or above fail-on.",
+  });
+
 export const nativeStepSchema = z.strictObject({
   run: stringish.optional().meta({
-    description: "The script to run; with bash: `set -eo pipefail` semantics. A step has run or slo-gate.",
+    description:
+      "The script to run; with bash: `set -eo pipefail` semantics. A step has one of run, slo-gate or check.",
   }),
   "slo-gate": sloGateSchema.optional(),
+  check: checkSchema.optional(),
   id: z
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, "letters, digits, _ and -, starting with a letter or _")

@@ -1,0 +1,18 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { githubActionsScanner } from "../../../src/guardrails/github-actions/index.js";
+import { scan } from "../../../src/guardrails/index.js";
+
+describe("carefully written workflows", () => {
+  it.each(["node", "go", "python"])("%s: no findings from any rule", async (ecosystem) => {
+    const result = await scan({
+      root: join(import.meta.dirname, "corpus", ecosystem),
+      scanners: [githubActionsScanner],
+      env: {},
+      today: "2026-01-01",
+    });
+    expect(result.files).toHaveLength(1);
+    expect(result.diagnostics).toEqual([]);
+    expect(result.findings.map((f) => `${f.ruleId} ${f.span.line}: ${f.message}`)).toEqual([]);
+  });
+});

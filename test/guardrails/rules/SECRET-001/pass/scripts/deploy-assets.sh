@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Publishes the built front end to the assets bucket and invalidates the CDN.
+# Credentials come from the CI job's OIDC role (AWS_ROLE_ARN), never from this file.
+set -euo pipefail
+
+export AWS_DEFAULT_REGION=eu-west-1
+
+npm run build
+aws s3 sync ./dist s3://acme-web-assets --delete --cache-control "public, max-age=300"
+aws cloudfront create-invalidation --distribution-id E2QWRUHAPOMQZL --paths "/*"

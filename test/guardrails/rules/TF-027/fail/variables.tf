@@ -1,0 +1,5 @@
+variable "backup_retention_days" {
+  description = "Days of automated backups to keep."
+  type        = number
+  default     = 7
+}

@@ -1,0 +1,1 @@
+backup_retention_days = 14

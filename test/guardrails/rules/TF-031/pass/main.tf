@@ -1,0 +1,20 @@
+provider "aws" {
+  region = "eu-west-1"
+}
+
+resource "aws_kms_key" "rds" {
+  description         = "RDS Performance Insights"
+  enable_key_rotation = true
+}
+
+resource "aws_db_instance" "main" {
+  identifier                      = "main"
+  engine                          = "postgres"
+  instance_class                  = "db.m6g.large"
+  allocated_storage               = 100
+  username                        = "main"
+  manage_master_user_password     = true
+  storage_encrypted               = true
+  performance_insights_enabled    = true
+  performance_insights_kms_key_id = aws_kms_key.rds.arn
+}

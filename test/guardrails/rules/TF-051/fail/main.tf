@@ -1,0 +1,14 @@
+provider "aws" {
+  region = "eu-west-1"
+}
+
+resource "aws_kms_key" "logs" {
+  description         = "CloudWatch Logs"
+  enable_key_rotation = true
+}
+
+resource "aws_cloudwatch_log_group" "api" {
+  name              = "/ecs/api"
+  retention_in_days = 30
+  kms_key_id        = aws_kms_key.logs.arn
+}

@@ -1,0 +1,9 @@
+provider "aws" {
+  region = "eu-west-1"
+}
+
+resource "aws_kms_key" "app" {
+  description             = "Application data"
+  deletion_window_in_days = 30
+  enable_key_rotation     = true
+}

@@ -1,0 +1,7 @@
+provider "aws" {
+  region = "eu-west-1"
+}
+
+resource "aws_sns_topic" "orders" {
+  name = "order-events"
+}

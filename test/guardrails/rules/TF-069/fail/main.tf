@@ -1,0 +1,23 @@
+provider "google" {
+  project = "acme-prod"
+  region  = "europe-west1"
+}
+
+resource "google_sql_database_instance" "main" {
+  name             = "main"
+  database_version = "POSTGRES_16"
+  region           = "europe-west1"
+
+  settings {
+    tier = "db-custom-2-7680"
+
+    ip_configuration {
+      ipv4_enabled    = false
+      private_network = "projects/acme-prod/global/networks/main"
+    }
+
+    backup_configuration {
+      enabled = true
+    }
+  }
+}
