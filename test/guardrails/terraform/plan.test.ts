@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, readFileSync } from "node:fs";
+import { cpSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { scan, type Rule } from "../../../src/guardrails/index.js";
@@ -13,11 +13,11 @@ import {
   type TerraformModel,
 } from "../../../src/guardrails/terraform/model.js";
 import { removeTrees, writeTree } from "./helpers.js";
+import { terraformBinary } from "../../support/terraform.js";
 
 afterAll(removeTrees);
 
 const PLANS = join(import.meta.dirname, "fixtures", "plan");
-const TERRAFORM = "/usr/local/bin/terraform";
 
 function loadFixture(name: string) {
   const text = readFileSync(join(PLANS, name), "utf8");
@@ -148,9 +148,10 @@ describe("plans produced by terraform itself", () => {
     check(loadFixture("terraform-data.plan.json"));
   });
 
-  // Regenerates the plan with the terraform binary when the machine has one: the built-in
-  // terraform_data resource needs no provider download.
-  it.runIf(existsSync(TERRAFORM))("loads the plan JSON of a fresh terraform plan", () => {
+  // Regenerates the plan with the real terraform (or OpenTofu): the built-in terraform_data
+  // resource needs no provider download.
+  it("loads the plan JSON of a fresh terraform plan", () => {
+    const binary = terraformBinary();
     const dir = writeTree({});
     cpSync(join(PLANS, "terraform-data"), dir, { recursive: true });
     const env = {
@@ -160,7 +161,7 @@ describe("plans produced by terraform itself", () => {
       TF_CLI_CONFIG_FILE: "/dev/null",
     };
     const terraform = (...args: string[]) =>
-      execFileSync(TERRAFORM, args, { cwd: dir, env, encoding: "utf8", stdio: "pipe" });
+      execFileSync(binary, args, { cwd: dir, env, encoding: "utf8", stdio: "pipe" });
     terraform("init", "-input=false", "-no-color", "-backend=false");
     terraform("plan", "-input=false", "-no-color", "-out=plan.bin");
     const json = terraform("show", "-json", "plan.bin");
