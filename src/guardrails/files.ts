@@ -1,4 +1,5 @@
-import { readFile, stat } from "node:fs/promises";
+import { readFileSync, statSync } from "node:fs";
+import { stat } from "node:fs/promises";
 import { relative, resolve, sep } from "node:path";
 import picomatch from "picomatch";
 import { glob } from "tinyglobby";
@@ -43,15 +44,17 @@ export async function collectFiles(
   }
   const files: SourceFile[] = [];
   const notes: string[] = [];
+  // Synchronous reads: a scan reads thousands of small files, and one awaited read after another
+  // left the process idle between them (a quarter of a 1,000-file scan).
   for (const absolutePath of [...absolute].sort()) {
     const path = relative(root, absolutePath).split(sep).join("/");
     if (excluded(path)) continue;
-    const info = await stat(absolutePath);
+    const info = statSync(absolutePath);
     if (info.size > MAX_FILE_BYTES) {
       notes.push(`${path}: not scanned, larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB`);
       continue;
     }
-    const buffer = await readFile(absolutePath);
+    const buffer = readFileSync(absolutePath);
     if (buffer.subarray(0, 8000).includes(0)) continue;
     files.push({ path, absolutePath, text: buffer.toString("utf8") });
   }
