@@ -1,6 +1,7 @@
 // `slipway check` as users run it: the built CLI over a small repository whose risks sit behind
 // a tfvars file and a module, with every output format, the exit codes, the baseline, and the
 // `check` step of a pipeline.
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -92,6 +93,22 @@ describe("slipway check", () => {
     const result = cli(repository(files), ["check", "infra", "--format", "json"]);
     expect(result.status, result.stderr).toBe(0);
     expect((JSON.parse(result.stdout) as JsonReport).findings).toEqual([]);
+  });
+
+  it("skips what .gitignore excludes in a git working tree, unless the file is named", () => {
+    const dir = repository({
+      ".gitignore": "build/\n",
+      "build/web.yaml": REPOSITORY["k8s/web.yaml"] ?? "",
+      "deploy/web.yaml": REPOSITORY["k8s/web.yaml"] ?? "",
+    });
+    execFileSync("git", ["init", "-q"], { cwd: dir });
+    const files = (args: string[]) =>
+      (JSON.parse(cli(dir, ["check", ...args, "--format", "json"]).stdout) as JsonReport).findings.map(
+        (f) => f.location.file,
+      );
+    // deploy/ is untracked but not ignored: it is read like a tracked file.
+    expect(new Set(files([]))).toEqual(new Set(["deploy/web.yaml"]));
+    expect(new Set(files(["build/web.yaml"]))).toEqual(new Set(["build/web.yaml"]));
   });
 
   it("sets the exit code from --fail-on", () => {
