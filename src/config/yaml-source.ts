@@ -100,7 +100,8 @@ function firstLine(message: string): string {
   return message.split("\n")[0] ?? message;
 }
 
-function yamlHint(code: string): string | undefined {
+/** A hint for the YAML parser's error codes, in the user's terms. */
+export function yamlHint(code: string): string | undefined {
   switch (code) {
     case "DUPLICATE_KEY":
       return "each key may appear once in a mapping; merge the two entries or rename one";

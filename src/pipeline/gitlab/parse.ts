@@ -2,6 +2,7 @@ import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments
 import type { Document, Node as YamlNode } from "yaml";
 import type { Diagnostic, SourcePosition } from "../../errors/index.js";
 import type { Entry, Node } from "./tree.js";
+import { yamlHint } from "../../config/yaml-source.js";
 
 /**
  * Reads one GitLab YAML file into a position-keeping tree. GitLab loads YAML with Ruby's Psych,
@@ -163,21 +164,5 @@ class Converter {
         typeof value === "string" || typeof value === "number" || typeof value === "boolean" ? value : null,
       textPos: plain ? this.position(start + (quoted ? 1 : 0)) : undefined,
     };
-  }
-}
-
-function yamlHint(code: string): string | undefined {
-  switch (code) {
-    case "DUPLICATE_KEY":
-      return "each key may appear once in a mapping; merge the two entries or rename one";
-    case "BAD_INDENT":
-    case "MISSING_CHAR":
-      return "check the indentation: nested keys need more spaces than their parent, and never tabs";
-    case "TAB_AS_INDENT":
-      return "YAML indentation must use spaces, not tabs";
-    case "BLOCK_AS_IMPLICIT_KEY":
-      return "a value containing ': ' must be quoted";
-    default:
-      return undefined;
   }
 }
