@@ -156,30 +156,6 @@ export function resourcesOfType(model: TerraformModel, ...types: string[]): TfRe
   return model.resources.filter((r) => r.mode === "managed" && types.includes(r.type));
 }
 
-/**
- * Resources of `type` that point at `target` through `attribute` (by reference, or by the
- * target's known name/id value): the public-access block of a bucket, the encryption
- * configuration of a bucket, the security group attached to an instance.
- */
-export function resourcesReferencing(
-  model: TerraformModel,
-  target: TfResource,
-  type: string,
-  attribute: string,
-): TfResource[] {
-  const ownNames = new Set<HclValue>(
-    ["bucket", "name", "id"].map((n) => lookup(target, n)?.value).filter((v) => typeof v === "string"),
-  );
-  return resourcesOfType(model, type).filter((candidate) => {
-    if (!sameModuleInstance(candidate, target)) return false;
-    const found = lookup(candidate, attribute);
-    if (!found) return false;
-    if (found.references.includes(target.configAddress) || found.references.includes(target.address))
-      return true;
-    return typeof found.value === "string" && ownNames.has(found.value);
-  });
-}
-
 /** True when two resources were created by the same module instance (`module.web["a"]`). */
 export function sameModuleInstance(a: TfResource, b: TfResource): boolean {
   return moduleInstanceOf(a.address) === moduleInstanceOf(b.address);

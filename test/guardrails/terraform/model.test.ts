@@ -6,10 +6,10 @@ import {
   lookup,
   moduleInstanceOf,
   resourcesOfType,
-  resourcesReferencing,
   sameModuleInstance,
 } from "../../../src/guardrails/terraform/model.js";
 import { UNKNOWN, load, removeTrees, resource, valueAt, writeTree } from "./helpers.js";
+import { resourcesReferencing } from "../../../src/guardrails/terraform/links.js";
 
 afterAll(removeTrees);
 

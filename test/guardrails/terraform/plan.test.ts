@@ -5,15 +5,10 @@ import { afterAll, describe, expect, it } from "vitest";
 import { scan, type Rule } from "../../../src/guardrails/index.js";
 import { createTerraformScanner, terraformScanner } from "../../../src/guardrails/terraform/index.js";
 import { applyUnknown, isPlanJson, loadPlan } from "../../../src/guardrails/terraform/load-plan.js";
-import {
-  UNKNOWN,
-  lookup,
-  lookupAll,
-  resourcesReferencing,
-  type TerraformModel,
-} from "../../../src/guardrails/terraform/model.js";
+import { UNKNOWN, lookup, lookupAll, type TerraformModel } from "../../../src/guardrails/terraform/model.js";
 import { removeTrees, writeTree } from "./helpers.js";
 import { terraformBinary } from "../../support/terraform.js";
+import { resourcesReferencing } from "../../../src/guardrails/terraform/links.js";
 
 afterAll(removeTrees);
 
