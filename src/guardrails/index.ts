@@ -1,5 +1,5 @@
 export * from "./model.js";
-export { scan, atLeast, fingerprintOf, type ScanOptions, type ScanResult } from "./scan.js";
+export { scan, atLeast, baselineOf, fingerprintOf, type ScanOptions, type ScanResult } from "./scan.js";
 export { readBaseline, writeBaseline, type Baseline } from "./baseline.js";
 export { runRules, toFinding, spanContains } from "./rule.js";
 export { parseSuppressionComment, applySuppressions } from "./suppression.js";

@@ -164,6 +164,22 @@ async function scanSafely(
   }
 }
 
+/** A baseline accepting `findings` (default: every active finding of the scan). */
+export function baselineOf(
+  result: Pick<ScanResult, "findings" | "sources">,
+  findings = result.findings,
+): Baseline {
+  return {
+    version: 1,
+    findings: findings.map((finding) => ({
+      ruleId: finding.ruleId,
+      file: finding.span.file,
+      ...(finding.resource === undefined ? {} : { resource: finding.resource }),
+      fingerprint: fingerprintOf(finding, result.sources),
+    })),
+  };
+}
+
 export function fingerprintOf(finding: Finding, sources: ReadonlyMap<string, string>): string {
   let files = splitSources.get(sources);
   if (!files) {

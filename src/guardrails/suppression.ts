@@ -67,8 +67,9 @@ export function applySuppressions(
   suppressions: readonly Suppression[],
   today: string,
 ): SuppressionOutcome {
-  const expired = suppressions.filter((s) => s.expires !== undefined && s.expires < today);
-  const live = suppressions.filter((s) => !expired.includes(s));
+  const isExpired = (s: Suppression) => s.expires !== undefined && s.expires < today;
+  const expired = suppressions.filter(isExpired);
+  const live = suppressions.filter((s) => !isExpired(s));
   const active: Finding[] = [];
   const suppressed: SuppressionOutcome["suppressed"] = [];
   for (const finding of findings) {

@@ -2,6 +2,7 @@ import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
+  baselineOf,
   fingerprintOf,
   parseSuppressionComment,
   scan,
@@ -124,15 +125,7 @@ describe("scan", () => {
   it("keeps baseline findings out when their line moves, and reports new ones", async () => {
     const root = await tree({ "w.yaml": WORKER });
     const first = await run(root);
-    const baseline: Baseline = {
-      version: 1,
-      findings: first.findings.map((f) => ({
-        ruleId: f.ruleId,
-        file: f.span.file,
-        resource: f.resource,
-        fingerprint: fingerprintOf(f, first.sources),
-      })),
-    };
+    const baseline: Baseline = baselineOf(first);
     await writeFile(join(root, "w.yaml"), `# the worker\n\n${WORKER}`);
     const moved = await run(root, { baseline });
     expect(moved.findings).toEqual([]);

@@ -4,7 +4,7 @@ import { writeFileAtomic } from "../../config/atomic-write.js";
 import {
   FRAMEWORK_SCANNERS,
   atLeast,
-  fingerprintOf,
+  baselineOf,
   formatJson,
   formatJunit,
   formatSarif,
@@ -69,15 +69,7 @@ export async function checkCommand(paths: string[], flags: CheckFlags): Promise<
 
   if (writingBaseline) {
     const file = flags.writeBaseline === true ? DEFAULT_BASELINE : (flags.writeBaseline as string);
-    await writeBaseline(
-      file,
-      result.findings.map((finding) => ({
-        ruleId: finding.ruleId,
-        file: finding.span.file,
-        ...(finding.resource === undefined ? {} : { resource: finding.resource }),
-        fingerprint: fingerprintOf(finding, result.sources),
-      })),
-    );
+    await writeBaseline(file, baselineOf(result).findings);
     process.stderr.write(`wrote ${result.findings.length} finding(s) to ${file}\n`);
     return;
   }

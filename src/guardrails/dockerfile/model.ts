@@ -1,5 +1,5 @@
 import type { Provenance, SourceSpan } from "../model.js";
-import { parseImageReference, type ImageReference } from "./image-ref.js";
+import { parseImageReference, type ImageReference } from "../image-ref.js";
 import { splitWords, type Flag, type Instruction, type ParsedDockerfile, type Word } from "./parser.js";
 import {
   allCommands,
@@ -9,7 +9,7 @@ import {
   type ShellCommand,
   type ShellScript,
 } from "./shell.js";
-import { PositionedTextBuilder, textSpan, type PositionedText } from "./text.js";
+import { PositionedTextBuilder, textSpan, type PositionedText } from "../source-text.js";
 import { expand, type BuildVariable, type Scope } from "./variables.js";
 
 /**

@@ -1,5 +1,5 @@
 import type { ScanDiagnostic, SourceSpan } from "../model.js";
-import { LineIndex, PositionedTextBuilder, textSpan, type PositionedText } from "./text.js";
+import { LineIndex, PositionedTextBuilder, textSpan, type PositionedText } from "../source-text.js";
 
 /**
  * A Dockerfile parser that follows BuildKit's reading of the format

@@ -1,6 +1,6 @@
 import type { SourceSpan } from "../model.js";
 import { parseShell, type ShellScript } from "../dockerfile/shell.js";
-import { textSpan, type PositionedText } from "../dockerfile/text.js";
+import { textSpan, type PositionedText } from "../source-text.js";
 import { expressionSources, findExpressions, type ContextPath } from "./expressions.js";
 import {
   child,

@@ -1,7 +1,7 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, Scalar } from "yaml";
 import type { Document, Node as YamlNode } from "yaml";
 import type { ScanDiagnostic, SourceSpan } from "../model.js";
-import { LineIndex, PositionedTextBuilder, type PositionedText } from "../dockerfile/text.js";
+import { LineIndex, PositionedTextBuilder, type PositionedText } from "../source-text.js";
 
 /**
  * YAML as CI files use it, with every node's offsets in the file: aliases are resolved to the

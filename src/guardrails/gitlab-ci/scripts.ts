@@ -1,5 +1,5 @@
 import { parseShell, type ShellScript } from "../dockerfile/shell.js";
-import type { PositionedText } from "../dockerfile/text.js";
+import type { PositionedText } from "../source-text.js";
 import { isYSeq, scalarText, type YamlFile, type YNode, type YScalar } from "../github-actions/yaml-tree.js";
 import type { Site } from "./model.js";
 

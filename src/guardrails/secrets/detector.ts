@@ -1,7 +1,7 @@
 import type { RuleMeta, SourceFile, SourceSpan } from "../model.js";
 import type { AllowList } from "./allow-list.js";
 import { shannonEntropy } from "./entropy.js";
-import { LineIndex } from "./lines.js";
+import { LineIndex } from "../source-text.js";
 import { isPlaceholder, isReference } from "./placeholders.js";
 
 /** What a detector found in a file: the secret's value and where it is. */

@@ -124,9 +124,6 @@ export async function mergeBase(cwd: string, a: string, b: string): Promise<stri
   return undefined;
 }
 
-export async function revParse(cwd: string, rev: string): Promise<string | undefined> {
-  return (await git(cwd, ["rev-parse", "--verify", "--quiet", `${rev}^{commit}`]))?.trim() || undefined;
-}
 
 /** stdout, or undefined when git failed or is missing: every fact has a fallback. */
 function git(cwd: string, args: string[]): Promise<string | undefined> {

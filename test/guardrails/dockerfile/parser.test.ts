@@ -4,7 +4,7 @@ import { analyzeDockerfile } from "../../../src/guardrails/dockerfile/analyze.js
 import { isDockerfile } from "../../../src/guardrails/dockerfile/index.js";
 import { buildModel, keyValues } from "../../../src/guardrails/dockerfile/model.js";
 import { parseDockerfile } from "../../../src/guardrails/dockerfile/parser.js";
-import { textSpan } from "../../../src/guardrails/dockerfile/text.js";
+import { textSpan } from "../../../src/guardrails/source-text.js";
 
 const all = { ruleFilter: () => true, customRules: [] };
 

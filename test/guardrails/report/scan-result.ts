@@ -2,7 +2,7 @@
 // provenance, a secret, a suppressed and a baselined finding, an expired suppression, a file
 // that cannot be parsed, and characters that need escaping.
 import { rm } from "node:fs/promises";
-import { fingerprintOf, scan, type ScanResult } from "../../../src/guardrails/index.js";
+import { baselineOf, scan, type ScanResult } from "../../../src/guardrails/index.js";
 import { secretsScanner } from "../../../src/guardrails/secrets/index.js";
 import { toyScanner, writeTree } from "../custom/toy-scanner.js";
 import { checksummedToken, prng } from "../secrets/tokens.js";
@@ -49,14 +49,7 @@ export async function richScan(): Promise<{ result: ScanResult; cleanup: () => P
   const options = { root, scanners: [toyScanner, secretsScanner], env: {}, today: "2026-06-01" } as const;
   const first = await scan(options);
   const legacy = first.findings.filter((f) => f.resource === "Deployment/legacy");
-  const baseline = {
-    version: 1 as const,
-    findings: legacy.map((f) => ({
-      ruleId: f.ruleId,
-      file: f.span.file,
-      fingerprint: fingerprintOf(f, first.sources),
-    })),
-  };
+  const baseline = baselineOf(first, legacy);
   const result = await scan({ ...options, baseline });
   return { result, cleanup: () => rm(root, { recursive: true, force: true }) };
 }

@@ -1,4 +1,4 @@
-import { hasDigest, isFloating, parseImageReference } from "../image-ref.js";
+import { hasDigest, isFloating, parseImageReference } from "../../image-ref.js";
 import type { DockerfileModel, Stage } from "../model.js";
 import { flag } from "../model.js";
 import type { Instruction } from "../parser.js";

@@ -1,5 +1,5 @@
 import { invocation } from "../../dockerfile/shell.js";
-import { textSpan } from "../../dockerfile/text.js";
+import { textSpan } from "../../source-text.js";
 import { envName, secretName } from "../contexts.js";
 import { resolveEnv, type EnvVar } from "../model.js";
 import { isTrue } from "../yaml-tree.js";

@@ -1,7 +1,7 @@
 import type { SourceSpan } from "../../model.js";
 import { hasFlag, invocation, positionals } from "../../dockerfile/shell.js";
 import { PRIVILEGED_PR_TRIGGERS, secretName } from "../contexts.js";
-import { textSpan } from "../../dockerfile/text.js";
+import { textSpan } from "../../source-text.js";
 import { isAction, withValue, type Job, type Step, type Workflow } from "../model.js";
 import { nodeSpan, pairSpan } from "../yaml-tree.js";
 import { hasTrigger, runsCode, SECURITY_HARDENING, workflowRule } from "./define.js";

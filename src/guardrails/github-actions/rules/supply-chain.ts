@@ -1,4 +1,4 @@
-import { hasDigest, parseImageReference } from "../../dockerfile/image-ref.js";
+import { hasDigest, parseImageReference } from "../../image-ref.js";
 import { allSteps, SECURITY_HARDENING, workflowRule } from "./define.js";
 import type { Uses } from "../model.js";
 import { nodeSpan } from "../yaml-tree.js";

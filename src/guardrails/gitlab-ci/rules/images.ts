@@ -1,5 +1,5 @@
 import type { Reporter } from "../../model.js";
-import { hasDigest, isFloating, parseImageReference } from "../../dockerfile/image-ref.js";
+import { hasDigest, isFloating, parseImageReference } from "../../image-ref.js";
 import { child, isYMap, isYSeq, stringValue, type YNode } from "../../github-actions/yaml-tree.js";
 import { sites, siteValue, type GitlabPipeline, type Site } from "../model.js";
 import { expandVariables } from "../untrusted.js";

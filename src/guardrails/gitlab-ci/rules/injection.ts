@@ -1,7 +1,7 @@
 import type { Provenance, Reporter } from "../../model.js";
 import { findRemoteExecutions, readsProgramFromStdin } from "../../dockerfile/remote-script.js";
 import { allCommands, invocation, pipelines, type ShellWord } from "../../dockerfile/shell.js";
-import { textSpan } from "../../dockerfile/text.js";
+import { textSpan } from "../../source-text.js";
 import type { GitlabPipeline } from "../model.js";
 import type { ScriptLine } from "../scripts.js";
 import { referencedVariables, UNTRUSTED_VARIABLES } from "../untrusted.js";

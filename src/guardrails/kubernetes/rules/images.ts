@@ -1,30 +1,10 @@
 /** Which image a container runs, and whether that is reproducible. */
+import { hasDigest, isFloating, parseImageReference } from "../../image-ref.js";
 import { at, pairOf, reportSpan, str } from "../yaml-tree.js";
 import { containerReport, defineRule, forEachContainer, type K8sRule } from "./common.js";
 
-export interface ImageReference {
-  name: string;
-  tag: string | undefined;
-  digest: string | undefined;
-}
-
-/** Splits `registry:5000/team/app:1.2@sha256:...`; a colon before the last slash is a port. */
-export function parseImage(reference: string): ImageReference {
-  const atSign = reference.indexOf("@");
-  const digest = atSign >= 0 ? reference.slice(atSign + 1) : undefined;
-  const rest = atSign >= 0 ? reference.slice(0, atSign) : reference;
-  const slash = rest.lastIndexOf("/");
-  const colon = rest.lastIndexOf(":");
-  const tag = colon > slash ? rest.slice(colon + 1) : undefined;
-  return { name: colon > slash ? rest.slice(0, colon) : rest, tag, digest };
-}
-
 /** Image strings still holding a placeholder (`$(IMAGE)`, `${TAG}`) are filled in later. */
 const PLACEHOLDER = /\$[({]|\{\{/;
-
-function floating(image: ImageReference): boolean {
-  return image.digest === undefined && (image.tag === undefined || image.tag === "latest");
-}
 
 const latestTag = defineRule(
   {
@@ -45,8 +25,8 @@ const latestTag = defineRule(
       const pair = pairOf(container.node, "image");
       const reference = str(pair?.value);
       if (!pair || reference === undefined || PLACEHOLDER.test(reference)) return;
-      const image = parseImage(reference);
-      if (floating(image))
+      const image = parseImageReference(reference);
+      if (isFloating(image))
         report(
           containerReport(
             workload,
@@ -79,7 +59,7 @@ const digest = defineRule(
       const pair = pairOf(container.node, "image");
       const reference = str(pair?.value);
       if (!pair || reference === undefined || PLACEHOLDER.test(reference)) return;
-      if (parseImage(reference).digest === undefined)
+      if (!hasDigest(parseImageReference(reference)))
         report(
           containerReport(
             workload,
@@ -107,7 +87,7 @@ const pullPolicy = defineRule(
       const policy = pairOf(container.node, "imagePullPolicy");
       if (reference === undefined || PLACEHOLDER.test(reference) || !policy) return;
       const value = str(policy.value);
-      if (floating(parseImage(reference)) && value !== undefined && value !== "Always")
+      if (isFloating(parseImageReference(reference)) && value !== undefined && value !== "Always")
         report(
           containerReport(
             workload,

@@ -1,4 +1,4 @@
-import type { SourceSpan } from "../model.js";
+import type { SourceSpan } from "./model.js";
 
 /**
  * Offsets to 1-based lines and columns for one file. Parsers keep offsets (cheap integers)
@@ -11,7 +11,7 @@ export class LineIndex {
     readonly file: string,
     readonly text: string,
   ) {
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.starts.push(i + 1);
+    for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) this.starts.push(i + 1);
   }
 
   get lineCount(): number {
