@@ -134,9 +134,21 @@ export class RuleEvaluator {
       files = await this.changedFiles();
     }
     if (files === undefined) return true;
-    const matchers = patterns.map((p) => picomatch(p, { dot: true }));
+    const matchers = patterns.map((p) => this.matcher(p));
     return files.some((file) => matchers.some((m) => m(file)));
   }
+
+  /** Compiled once per pattern: the same globs are tested for every job's rules. */
+  private matcher(pattern: string): (file: string) => boolean {
+    let match = this.matchers.get(pattern);
+    if (!match) {
+      match = picomatch(pattern, { dot: true });
+      this.matchers.set(pattern, match);
+    }
+    return match;
+  }
+
+  private readonly matchers = new Map<string, (file: string) => boolean>();
 
   async exists(
     spec: NonNullable<Rule["exists"]>,
@@ -155,7 +167,7 @@ export class RuleEvaluator {
     const files = await this.git.files();
     return patterns.some((pattern) => {
       if (pattern.endsWith("/")) return files.some((f) => f.startsWith(pattern));
-      const match = picomatch(pattern, { dot: true });
+      const match = this.matcher(pattern);
       return files.some((f) => match(f));
     });
   }
