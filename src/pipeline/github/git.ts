@@ -124,7 +124,6 @@ export async function mergeBase(cwd: string, a: string, b: string): Promise<stri
   return undefined;
 }
 
-
 /** stdout, or undefined when git failed or is missing: every fact has a fallback. */
 function git(cwd: string, args: string[]): Promise<string | undefined> {
   return new Promise((resolve) => {
