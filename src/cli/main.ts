@@ -6,6 +6,7 @@ import type { RunFlags } from "./commands/run.js";
 import type { SourceFlags, WorkflowFlags } from "./commands/load.js";
 import type { CheckFlags } from "./commands/check.js";
 import type { SloGateFlags } from "./commands/slo.js";
+import type { AgentFlags, RemoteFlags, ServeFlags } from "./commands/server.js";
 
 declare const __SLIPWAY_VERSION__: string | undefined;
 /** Set by the bundler (scripts/build.mjs); "dev" when run from sources. */
@@ -15,6 +16,12 @@ function fraction(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0 || n > 1)
     throw new InvalidArgumentError("expected a fraction from 0 to 1, e.g. 0.25");
+  return n;
+}
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number, 0 or more");
   return n;
 }
 
@@ -80,6 +87,10 @@ pipelineOptions(run, "run")
   .option("--no-cache", "ignore cached results and run everything")
   .option("--in-place", "run in the project directory instead of a snapshot of it")
   .option("--data-dir <dir>", "where runs, logs and the cache are kept (default: <project>/.slipway)")
+  .option("--server <url>", "start the run on a Slipway server and follow it (with --project)")
+  .option("--token <token>", "API token for --server (default: $SLIPWAY_TOKEN)")
+  .option("--project <name>", "the server project to run (with --server)")
+  .option("--ref <ref>", "branch, tag or commit to run on the server (default: the project's default branch)")
   .addOption(
     new Option(
       "--executor <name>",
@@ -88,8 +99,10 @@ pipelineOptions(run, "run")
       .choices(["slots", "process"])
       .default("slots"),
   )
-  .action(async (jobs: string[], flags: RunFlags) =>
-    (await import("./commands/run.js")).runCommand(jobs, flags),
+  .action(async (jobs: string[], flags: RunFlags & RemoteFlags & { project?: string; ref?: string }) =>
+    flags.server
+      ? (await import("./commands/server.js")).remoteRunCommand(jobs, flags)
+      : (await import("./commands/run.js")).runCommand(jobs, flags),
   );
 
 pipelineOptions(
@@ -122,8 +135,13 @@ program
   .option("-n, --limit <n>", "how many", positiveInt, 20)
   .option("--json", "print JSON")
   .option("--data-dir <dir>", "data directory (default: ./.slipway)")
-  .action(async (flags: { limit: number; json?: boolean; dataDir?: string }) =>
-    (await import("./commands/runs.js")).runsCommand(flags),
+  .option("--server <url>", "list a Slipway server's runs")
+  .option("--token <token>", "API token for --server (default: $SLIPWAY_TOKEN)")
+  .option("--project <name>", "only this project's runs (with --server)")
+  .action(async (flags: RemoteFlags & { limit: number; project?: string }) =>
+    flags.server
+      ? (await import("./commands/server.js")).remoteRunsCommand(flags)
+      : (await import("./commands/runs.js")).runsCommand(flags),
   );
 
 program
@@ -134,13 +152,88 @@ program
   .option("--json", "print JSON lines")
   .option("--timestamps", "prefix each line with its time")
   .option("--data-dir <dir>", "data directory (default: ./.slipway)")
+  .option("--server <url>", "read the logs from a Slipway server")
+  .option("--token <token>", "API token for --server (default: $SLIPWAY_TOKEN)")
   .action(
     async (
       run: string,
       job: string | undefined,
-      flags: { json?: boolean; timestamps?: boolean; dataDir?: string },
-    ) => (await import("./commands/logs.js")).logsCommand(run, job, flags),
+      flags: RemoteFlags & { json?: boolean; timestamps?: boolean; dataDir?: string },
+    ) =>
+      flags.server
+        ? (await import("./commands/server.js")).remoteLogsCommand(run, job, flags)
+        : (await import("./commands/logs.js")).logsCommand(run, job, flags),
   );
+
+program
+  .command("serve")
+  .description("Run the control plane: HTTP API, webhooks, the job queue and a local runner pool")
+  .option("--data-dir <dir>", "where the store, artifacts and keys are kept (default: ./.slipway)")
+  .option("--database <url>", "a postgres:// URL instead of SQLite (several servers can share it)")
+  .option("--host <host>", "address to listen on", "127.0.0.1")
+  .option("-p, --port <port>", "port to listen on (0: any free port)", nonNegativeInt, 7700)
+  .option("--runners <n>", "built-in agents in this process (0: only remote agents)", nonNegativeInt, 2)
+  .option("--lease-seconds <n>", "how long an agent's lease lasts without a heartbeat", positiveInt)
+  .action(async (flags: ServeFlags) => (await import("./commands/server.js")).serveCommand(flags));
+
+program
+  .command("agent")
+  .description("Run jobs leased from a Slipway server")
+  .requiredOption("--server <url>", "the server, e.g. http://127.0.0.1:7700")
+  .option("--token <token>", "agent token (default: $SLIPWAY_TOKEN); slipway token create --agent makes one")
+  .option("--labels <a,b>", "labels this agent offers (jobs with runs-on: [self-hosted, ...] need them)")
+  .option("-c, --concurrency <n>", "jobs at once", positiveInt, 1)
+  .option("--name <name>", "name shown on the server (default: hostname and a random suffix)")
+  .option(
+    "--data-dir <dir>",
+    "checkouts, workspaces and the cache (default: a directory under the system's temp)",
+  )
+  .action(async (flags: AgentFlags) => (await import("./commands/server.js")).agentCommand(flags));
+
+const remoteOptions = (command: Command) =>
+  command
+    .option("--server <url>", "the Slipway server")
+    .option("--token <token>", "API token (default: $SLIPWAY_TOKEN)")
+    .option("--json", "print JSON");
+
+const token = program.command("token").description("API and agent tokens");
+remoteOptions(
+  token
+    .command("create")
+    .description(
+      "Create a token (printed once). Without --server, writes to the store in --data-dir directly",
+    )
+    .option("--role <role>", "viewer, developer, operator or admin (default: viewer)")
+    .option("--project <name>", "limit the token to one project")
+    .option("--agent", "an agent token: can only lease jobs")
+    .option("--name <name>", "what the token is for")
+    .option("--data-dir <dir>", "the server's data directory, without --server (default: ./.slipway)")
+    .option("--database <url>", "the server's PostgreSQL, without --server"),
+).action(async (flags: RemoteFlags & { role?: string; project?: string; agent?: boolean; name?: string }) =>
+  (await import("./commands/server.js")).tokenCreateCommand(flags),
+);
+
+const projectCommand = program.command("project").description("Projects of a Slipway server");
+remoteOptions(
+  projectCommand
+    .command("add")
+    .description("Register a git repository (local path or URL) as a project")
+    .argument("<name>", "project name")
+    .requiredOption("--repo <path-or-url>", "the repository")
+    .option("--branch <name>", "default branch (default: the repository's HEAD)")
+    .option("--poll <seconds>", "poll the repository for new commits this often", positiveInt),
+).action(async (name: string, flags: RemoteFlags & { repo: string; branch?: string; poll?: number }) =>
+  (await import("./commands/server.js")).projectAddCommand(name, flags),
+);
+
+remoteOptions(
+  program
+    .command("audit")
+    .description("Print a server's audit log, newest first")
+    .option("-n, --limit <n>", "how many entries", positiveInt, 50),
+).action(async (flags: RemoteFlags & { limit: number }) =>
+  (await import("./commands/server.js")).auditCommand(flags),
+);
 
 const slo = program
   .command("slo")

@@ -1,4 +1,4 @@
-import { cp, mkdir, rename, stat } from "node:fs/promises";
+import { cp, mkdir, readFile, rename, stat } from "node:fs/promises";
 import path from "node:path";
 import { glob } from "tinyglobby";
 import type { ArtifactRecord } from "../store/index.js";
@@ -46,8 +46,16 @@ export async function placeArtifacts(records: readonly ArtifactRecord[], workspa
 
 let placements = 0;
 
-/** Placed before with timestamps kept: the same size and modification time mean the same copy. */
+/**
+ * Placed before (same size and modification time, timestamps being kept), or the same bytes
+ * already there (a cache hit restored them): nothing to do. Skipping matters beyond speed: a
+ * placement in progress shows a temporary file in the workspace, which a sibling job hashing
+ * the same directory for its cache key would otherwise see.
+ */
 async function sameFile(stored: string, target: string): Promise<boolean> {
   const [a, b] = await Promise.all([stat(stored), stat(target).catch(() => undefined)]);
-  return b !== undefined && a.size === b.size && a.mtimeMs === b.mtimeMs;
+  if (b === undefined || a.size !== b.size) return false;
+  if (a.mtimeMs === b.mtimeMs) return true;
+  const [x, y] = await Promise.all([readFile(stored), readFile(target)]);
+  return x.equals(y);
 }

@@ -55,6 +55,31 @@ export interface EngineOptions {
   dialect?: RunnerDialect;
   /** The number the run gets in the history, for dialects that show it (github.run_number). */
   runNumber?: number;
+  /**
+   * Jobs that already finished (a server resuming a run after a restart, an agent given the
+   * results of the jobs its job needs): they are not run again, and their results feed
+   * conditions, `needs` contexts, artifacts and cache keys as if they had just finished.
+   */
+  priorResults?: readonly JobResult[];
+  /**
+   * Runs each job elsewhere instead of through the executor (the server hands jobs to agents).
+   * The engine still decides which jobs run, when, and what the run's outcome is.
+   */
+  jobRunner?: JobRunner;
+  /** Emit run.queued, run.started and run.finished. Default true; false when someone else announces the run. */
+  announce?: boolean;
+}
+
+/** Runs one job instance somewhere else and reports its result. */
+export interface JobRunner {
+  run(planned: PlannedJob, signal: AbortSignal): Promise<RemoteJobOutcome>;
+}
+
+export interface RemoteJobOutcome {
+  result: JobResult;
+  /** The job's own events (job.started ... job.finished) reached the history; false when it never ran. */
+  reported: boolean;
+  reason?: string | undefined;
 }
 
 /** What a finished step leaves for the steps after it in its job. */
@@ -135,6 +160,7 @@ export class Engine {
     this.dialect = options.dialect ?? nativeDialect;
     this.secrets = { ...this.dialect.defaultSecrets, ...options.secrets };
     for (const value of Object.values(options.secrets)) this.masker.add(value);
+    for (const result of options.priorResults ?? []) this.results.set(result.key, result);
     for (const planned of plan.jobs) {
       const list = this.instances.get(planned.job.id) ?? [];
       list.push(planned);
@@ -142,13 +168,12 @@ export class Engine {
     }
   }
 
-  async run(): Promise<RunResult> {
-    const { run } = this.options;
-    const started = this.now();
-    this.emit({
+  /** The event that announces the run with its planned jobs. */
+  queuedEvent(at: number = this.now()): EngineEvent {
+    return {
       type: "run.queued",
-      at: started,
-      run,
+      at,
+      run: this.options.run,
       jobs: this.plan.jobs.map((p) => ({
         key: p.key,
         jobId: p.job.id,
@@ -157,7 +182,14 @@ export class Engine {
         matrix: p.matrix,
         steps: p.job.steps.map((s) => ({ index: s.index, name: s.name })),
       })),
-    });
+    };
+  }
+
+  async run(): Promise<RunResult> {
+    const { run } = this.options;
+    const announce = this.options.announce ?? true;
+    const started = this.now();
+    if (announce) this.emit(this.queuedEvent(started));
     await mkdir(path.join(this.runDir, "files"), { recursive: true });
     await this.dialect.prepare?.({
       run,
@@ -166,7 +198,7 @@ export class Engine {
       runNumber: this.options.runNumber ?? 1,
       jobs: this.plan.jobs,
     });
-    this.emit({ type: "run.started", at: this.now(), runId: run.id });
+    if (announce) this.emit({ type: "run.started", at: this.now(), runId: run.id });
 
     const onAbort = () => {
       this.cancelled = true;
@@ -186,19 +218,21 @@ export class Engine {
       : statuses.some((s) => s === "failure" || s === "timed_out" || s === "cancelled")
         ? "failure"
         : "success";
-    this.emit({
-      type: "run.finished",
-      at: this.now(),
-      runId: run.id,
-      status,
-      durationMs: this.now() - started,
-    });
+    if (announce) {
+      this.emit({
+        type: "run.finished",
+        at: this.now(),
+        runId: run.id,
+        status,
+        durationMs: this.now() - started,
+      });
+    }
     return { status, jobs: this.results };
   }
 
   /** Event-driven scheduling: each finished job wakes the loop, which starts whatever became ready. */
   private schedule(): Promise<void> {
-    const pending = new Set(this.plan.jobs.map((j) => j.key));
+    const pending = new Set(this.plan.jobs.map((j) => j.key).filter((key) => !this.results.has(key)));
     const byKey = new Map(this.plan.jobs.map((j) => [j.key, j]));
     return new Promise<void>((resolve) => {
       const pump = () => {
@@ -401,6 +435,7 @@ export class Engine {
   }
 
   private async runJob(planned: PlannedJob, signal: AbortSignal): Promise<void> {
+    if (this.options.jobRunner) return this.runJobElsewhere(planned, signal, this.options.jobRunner);
     const { run } = this.options;
     const { job } = planned;
     const started = this.now();
@@ -573,6 +608,22 @@ export class Engine {
       artifacts,
       failed ? reason : undefined,
     );
+  }
+
+  private async runJobElsewhere(planned: PlannedJob, signal: AbortSignal, runner: JobRunner): Promise<void> {
+    let continueOnError = false;
+    try {
+      const ok: StatusState = { failed: false, cancelled: false };
+      continueOnError = this.flag(planned.job.continueOnError, () => this.evaluation(planned, "job", ok));
+    } catch {
+      // The job itself reports a bad continue-on-error expression where it runs.
+    }
+    this.continueOnError.set(planned.key, continueOnError);
+    const outcome = await runner.run(planned, signal);
+    if (!outcome.reported) {
+      this.finishUnstarted(planned, outcome.result.status, outcome.reason ?? outcome.result.status);
+    }
+    this.results.set(planned.key, outcome.result);
   }
 
   private finishJob(

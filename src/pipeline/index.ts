@@ -2,7 +2,14 @@ import type { GithubLoadOptions, LoadedWorkflow } from "./github/index.js";
 import type { GitlabLoadOptions, LoadedGitlabPipeline } from "./gitlab/index.js";
 
 export { Engine } from "./engine.js";
-export type { EngineOptions, JobResult, RunObserver, RunResult } from "./engine.js";
+export type {
+  EngineOptions,
+  JobResult,
+  JobRunner,
+  RemoteJobOutcome,
+  RunObserver,
+  RunResult,
+} from "./engine.js";
 export type * from "./events.js";
 export type { Job, Pipeline, Step } from "./ir.js";
 export { loadNativePipeline } from "./native/load.js";

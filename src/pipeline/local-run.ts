@@ -246,6 +246,8 @@ async function markDeadRunsInterrupted(store: Store, dataDir: string): Promise<v
   const dead: string[] = [];
   for (const run of runs) {
     if (run.status !== "running" && run.status !== "queued") continue;
+    // A server's run has no pid file: its server and agents answer for it.
+    if (run.project !== undefined) continue;
     const pid = Number(await readFile(path.join(dataDir, "runs", run.id, "pid"), "utf8").catch(() => "0"));
     if (!pid || !isAlive(pid)) dead.push(run.id);
   }

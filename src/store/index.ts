@@ -1,5 +1,17 @@
 import { openSqliteStore } from "./sqlite.js";
 import type { Store } from "./types.js";
+export type {
+  AgentRecord,
+  AuditEntry,
+  BatchOutcome,
+  ControlStore,
+  ProjectRecord,
+  QueuedJob,
+  QueueStatus,
+  RunControl,
+  TokenKind,
+  TokenRecord,
+} from "./control.js";
 
 export type {
   ArtifactRecord,

@@ -1,9 +1,10 @@
 import type { Insertable, Kysely } from "kysely";
 import type { EngineEvent, LogLine, TestCaseResult } from "../pipeline/events.js";
 import { chunk, chunkRows, num } from "./batch.js";
+import { ControlStore, insertLogs } from "./control.js";
 import { appendEvents, projectEvents } from "./projection.js";
 import { stepKey, toAttempt, toJob, toLogLine, toRun, toStep } from "./rows.js";
-import type { ArtifactsTable, Database, LogLinesTable, TestResultsTable } from "./schema.js";
+import type { ArtifactsTable, Database, TestResultsTable } from "./schema.js";
 import type {
   ArtifactRecord,
   CacheEntry,
@@ -28,8 +29,11 @@ export class KyselyStore implements Store {
   #closed = false;
 
   /** `release` runs on the first close(); by default it destroys the Kysely instance. */
+  readonly control: ControlStore;
+
   constructor(db: Kysely<Database>, release?: () => Promise<void>) {
     this.#db = db;
+    this.control = new ControlStore(db);
     this.#release = release ?? (() => db.destroy());
   }
 
@@ -139,32 +143,7 @@ export class KyselyStore implements Store {
 
   async appendLogs(lines: readonly LogLine[]): Promise<void> {
     if (lines.length === 0) return;
-    const rows: Insertable<LogLinesTable>[] = lines.map((l) => ({
-      run_id: l.runId,
-      job_key: l.jobKey,
-      step_index: l.stepIndex,
-      attempt: l.attempt,
-      seq: l.seq,
-      at: l.at,
-      stream: l.stream,
-      text: l.text,
-    }));
-    const insert = (db: Kysely<Database>, part: Insertable<LogLinesTable>[]) =>
-      db
-        .insertInto("log_lines")
-        .values(part)
-        // A writer that retries a batch after a lost acknowledgement must not fail or duplicate.
-        .onConflict((oc) => oc.columns(["run_id", "job_key", "step_index", "attempt", "seq"]).doNothing())
-        .execute();
-    const parts = chunkRows(rows);
-    // One statement is atomic by itself; begin and commit would only add two round trips.
-    if (parts.length === 1 && parts[0] !== undefined) {
-      await insert(this.#db, parts[0]);
-      return;
-    }
-    await this.#db.transaction().execute(async (trx) => {
-      for (const part of parts) await insert(trx, part);
-    });
+    await this.#db.transaction().execute((trx) => insertLogs(trx, lines));
   }
 
   async recordTestResults(runId: string, jobKey: string, results: readonly TestCaseResult[]): Promise<void> {
@@ -259,8 +238,15 @@ export class KyselyStore implements Store {
       .execute();
   }
 
-  async listRuns(options: { limit?: number } = {}): Promise<RunRecord[]> {
+  async listRuns(
+    options: { limit?: number; project?: string; projects?: readonly string[] } = {},
+  ): Promise<RunRecord[]> {
     let query = this.#db.selectFrom("runs").selectAll().orderBy("number", "desc");
+    if (options.project !== undefined) query = query.where("project", "=", options.project);
+    if (options.projects !== undefined) {
+      if (options.projects.length === 0) return [];
+      query = query.where("project", "in", [...options.projects]);
+    }
     if (options.limit !== undefined) query = query.limit(Math.max(0, Math.floor(options.limit)));
     return (await query.execute()).map(toRun);
   }
@@ -329,6 +315,22 @@ export class KyselyStore implements Store {
       this.#jobPositions(query.runId, query.jobKey),
     ]);
     return inPlanOrder(rows, positions).map(toLogLine);
+  }
+
+  async readLogsAfter(
+    runId: string,
+    runSeq: number,
+    limit: number,
+  ): Promise<(LogLine & { runSeq: number })[]> {
+    const rows = await this.#db
+      .selectFrom("log_lines")
+      .selectAll()
+      .where("run_id", "=", runId)
+      .where("run_seq", ">", runSeq)
+      .orderBy("run_seq")
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ ...toLogLine(r), runSeq: num(r.run_seq ?? 0) }));
   }
 
   async listTestResults(runId: string, jobKey?: string): Promise<(TestCaseResult & { jobKey: string })[]> {

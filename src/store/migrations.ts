@@ -1,4 +1,4 @@
-import { Migrator } from "kysely";
+import { Migrator, sql } from "kysely";
 import type { Kysely, Migration, MigrationProvider } from "kysely";
 import { EnvironmentError } from "../errors/index.js";
 
@@ -169,9 +169,139 @@ const initial: Migration = {
   },
 };
 
+/**
+ * The control plane: projects, API tokens, the audit log, the job queue leased to agents,
+ * encrypted secrets, webhook deliveries; and on runs, who coordinates them and counters that
+ * number events and log lines per run under concurrent writers.
+ */
+const controlPlane: Migration = {
+  async up(db: Kysely<unknown>) {
+    // SQLite adds one column per ALTER TABLE.
+    const runColumns: [string, "text" | "bigint" | "integer", boolean][] = [
+      ["project", "text", false],
+      ["ref", "text", false],
+      ["owner", "text", false],
+      ["owner_until", "bigint", false],
+      ["cancel_requested", "integer", true],
+      ["spec", "text", false],
+      ["event_count", "bigint", true],
+      ["log_count", "bigint", true],
+    ];
+    for (const [name, type, zero] of runColumns) {
+      await db.schema
+        .alterTable("runs")
+        .addColumn(name, type, (c) => (zero ? c.notNull().defaultTo(0) : c))
+        .execute();
+    }
+    // Runs recorded before the counters existed continue their numbering after their last event.
+    await sql`update runs set event_count = coalesce((select max(seq) from events where events.run_id = runs.id), 0)`.execute(
+      db,
+    );
+    await db.schema.createIndex("runs_project").on("runs").columns(["project", "number"]).execute();
+
+    await db.schema.alterTable("log_lines").addColumn("run_seq", "bigint").execute();
+    await db.schema.createIndex("log_lines_run_seq").on("log_lines").columns(["run_id", "run_seq"]).execute();
+
+    await db.schema
+      .createTable("projects")
+      .addColumn("name", "text", (c) => c.primaryKey())
+      .addColumn("repo", "text", (c) => c.notNull())
+      .addColumn("default_branch", "text", (c) => c.notNull())
+      .addColumn("webhook_secret", "text")
+      .addColumn("poll_seconds", "integer")
+      .addColumn("polled", "text")
+      .addColumn("schedules", "text")
+      .addColumn("created_at", "bigint", (c) => c.notNull())
+      .addColumn("created_by", "text", (c) => c.notNull())
+      .execute();
+
+    await db.schema
+      .createTable("api_tokens")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("name", "text", (c) => c.notNull())
+      .addColumn("hash", "text", (c) => c.notNull().unique())
+      .addColumn("kind", "text", (c) => c.notNull())
+      .addColumn("role", "text")
+      .addColumn("project", "text")
+      .addColumn("created_at", "bigint", (c) => c.notNull())
+      .addColumn("created_by", "text", (c) => c.notNull())
+      .addColumn("last_used_at", "bigint")
+      .addColumn("revoked_at", "bigint")
+      .execute();
+
+    await db.schema
+      .createTable("audit_log")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("at", "bigint", (c) => c.notNull())
+      .addColumn("actor", "text", (c) => c.notNull())
+      .addColumn("action", "text", (c) => c.notNull())
+      .addColumn("target", "text", (c) => c.notNull())
+      .addColumn("project", "text")
+      .addColumn("source", "text")
+      .addColumn("details", "text", (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex("audit_log_at").on("audit_log").column("at").execute();
+
+    await db.schema
+      .createTable("job_queue")
+      .addColumn("run_id", "text", (c) => c.notNull())
+      .addColumn("job_key", "text", (c) => c.notNull())
+      .addColumn("attempt", "integer", (c) => c.notNull())
+      .addColumn("status", "text", (c) => c.notNull())
+      .addColumn("project", "text", (c) => c.notNull())
+      .addColumn("labels", "text", (c) => c.notNull())
+      .addColumn("payload", "text", (c) => c.notNull())
+      .addColumn("result", "text")
+      .addColumn("agent", "text")
+      .addColumn("lease_id", "text")
+      .addColumn("lease_until", "bigint")
+      .addColumn("enqueued_at", "bigint", (c) => c.notNull())
+      .addColumn("leased_at", "bigint")
+      .addColumn("finished_at", "bigint")
+      .addColumn("cancel_requested", "integer", (c) => c.notNull().defaultTo(0))
+      .addColumn("batch_seq", "integer", (c) => c.notNull().defaultTo(0))
+      .addColumn("reason", "text")
+      .addPrimaryKeyConstraint("job_queue_pk", ["run_id", "job_key", "attempt"])
+      .execute();
+    await db.schema
+      .createIndex("job_queue_status")
+      .on("job_queue")
+      .columns(["status", "enqueued_at"])
+      .execute();
+    await db.schema.createIndex("job_queue_lease").on("job_queue").column("lease_id").execute();
+
+    await db.schema
+      .createTable("agents")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("name", "text", (c) => c.notNull())
+      .addColumn("labels", "text", (c) => c.notNull())
+      .addColumn("token_id", "text", (c) => c.notNull())
+      .addColumn("first_seen_at", "bigint", (c) => c.notNull())
+      .addColumn("last_seen_at", "bigint", (c) => c.notNull())
+      .execute();
+
+    await db.schema
+      .createTable("secrets")
+      .addColumn("project", "text", (c) => c.notNull())
+      .addColumn("name", "text", (c) => c.notNull())
+      .addColumn("value", "text", (c) => c.notNull())
+      .addColumn("updated_at", "bigint", (c) => c.notNull())
+      .addColumn("updated_by", "text", (c) => c.notNull())
+      .addPrimaryKeyConstraint("secrets_pk", ["project", "name"])
+      .execute();
+
+    await db.schema
+      .createTable("webhook_deliveries")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("received_at", "bigint", (c) => c.notNull())
+      .execute();
+  },
+};
+
 /** Every migration, in order. Keys sort lexically, which is the order Kysely applies them. */
 export const migrations: Readonly<Record<string, Migration>> = {
   "0001_initial": initial,
+  "0002_control_plane": controlPlane,
 };
 
 const provider: MigrationProvider = {

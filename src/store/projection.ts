@@ -273,17 +273,9 @@ async function upsertAttempts(trx: Kysely<Database>, attempts: AttemptState[]): 
 /** Appends events to each run's log, numbering them after the run's last event. */
 export async function appendEvents(trx: Kysely<Database>, events: readonly EngineEvent[]): Promise<void> {
   if (events.length === 0) return;
-  const runIds = [...new Set(events.map(runIdOf))];
-  const next = new Map<string, number>();
-  for (const part of chunk(runIds, 1000)) {
-    const rows = await trx
-      .selectFrom("events")
-      .select((eb) => ["run_id", eb.fn.max("seq").as("max")])
-      .where("run_id", "in", part)
-      .groupBy("run_id")
-      .execute();
-    for (const r of rows) next.set(r.run_id, num(r.max));
-  }
+  const counts = new Map<string, number>();
+  for (const event of events) counts.set(runIdOf(event), (counts.get(runIdOf(event)) ?? 0) + 1);
+  const next = await allocate(trx, "event_count", counts);
   const rows: Insertable<EventsTable>[] = events.map((event) => {
     const runId = runIdOf(event);
     const seq = (next.get(runId) ?? 0) + 1;
@@ -291,6 +283,31 @@ export async function appendEvents(trx: Kysely<Database>, events: readonly Engin
     return { run_id: runId, seq, type: event.type, at: event.at, body: JSON.stringify(event) };
   });
   for (const part of chunkRows(rows)) await trx.insertInto("events").values(part).execute();
+}
+
+/**
+ * Reserves `count` numbers per run from one of its counters and returns, per run, the number
+ * before the first reserved one. The counter lives on the run's row: updating it locks the row,
+ * so two writers appending to the same run at once (agents on two servers) take turns instead of
+ * both reading the same maximum.
+ */
+export async function allocate(
+  trx: Kysely<Database>,
+  counter: "event_count" | "log_count",
+  counts: ReadonlyMap<string, number>,
+): Promise<Map<string, number>> {
+  const start = new Map<string, number>();
+  for (const [runId, count] of counts) {
+    const row = await trx
+      .updateTable("runs")
+      .set((eb) => ({ [counter]: eb(counter, "+", count) }))
+      .where("id", "=", runId)
+      .returning(counter)
+      .executeTakeFirst();
+    if (row === undefined) throw new Error(`no run ${runId} to append to`);
+    start.set(runId, num((row as Record<string, number>)[counter] ?? 0) - count);
+  }
+  return start;
 }
 
 function runIdOf(event: EngineEvent): string {

@@ -35,6 +35,8 @@ export function toRun(r: Selectable<RunsTable>): RunRecord {
     queuedAt: num(r.queued_at),
     startedAt: optNum(r.started_at),
     finishedAt: optNum(r.finished_at),
+    project: r.project ?? undefined,
+    ref: r.ref ?? undefined,
   };
 }
 

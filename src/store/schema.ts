@@ -1,3 +1,5 @@
+import type { Generated } from "kysely";
+
 /**
  * Table shapes as Kysely sees them. Only types both SQLite and PostgreSQL store the same way:
  * text, integers (epoch milliseconds in `bigint` columns), booleans as 0/1 and JSON as text, so
@@ -15,6 +17,13 @@ export interface Database {
   test_results: TestResultsTable;
   artifacts: ArtifactsTable;
   cache_entries: CacheEntriesTable;
+  projects: ProjectsTable;
+  api_tokens: ApiTokensTable;
+  audit_log: AuditLogTable;
+  job_queue: JobQueueTable;
+  agents: AgentsTable;
+  secrets: SecretsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 /** Counters that must stay unique across processes sharing a database (run numbers). */
@@ -39,6 +48,18 @@ export interface RunsTable {
   queued_at: number;
   started_at: number | null;
   finished_at: number | null;
+  /** The server project a run belongs to; null for a run of `slipway run` on one machine. */
+  project: Generated<string | null>;
+  ref: Generated<string | null>;
+  /** The server coordinating the run, and until when its claim holds. */
+  owner: Generated<string | null>;
+  owner_until: Generated<number | null>;
+  cancel_requested: Generated<number>;
+  /** JSON: how the run's pipeline is loaded again (front-end, file, event, inputs). */
+  spec: Generated<string | null>;
+  /** Events and log lines numbered so far: the next ones take the numbers after these. */
+  event_count: Generated<number>;
+  log_count: Generated<number>;
 }
 
 export interface JobsTable {
@@ -102,6 +123,8 @@ export interface LogLinesTable {
   at: number;
   stream: string;
   text: string;
+  /** Order of arrival within the run, across jobs and steps: the cursor of live log tails. */
+  run_seq: Generated<number | null>;
 }
 
 export interface TestResultsTable {
@@ -136,4 +159,98 @@ export interface CacheEntriesTable {
   outputs: string;
   created_at: number;
   size_bytes: number;
+}
+
+export interface ProjectsTable {
+  name: string;
+  /** A local path or a git URL. */
+  repo: string;
+  default_branch: string;
+  /** The webhook secret, encrypted. */
+  webhook_secret: string | null;
+  /** Poll the remote every this many seconds; null = no polling. */
+  poll_seconds: number | null;
+  /** JSON: branch to the last commit seen by polling. */
+  polled: string | null;
+  /** JSON: cron schedule to the last time it fired. */
+  schedules: string | null;
+  created_at: number;
+  created_by: string;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  /** SHA-256 of the token: the token itself is never stored. */
+  hash: string;
+  kind: string;
+  role: string | null;
+  /** null = every project. */
+  project: string | null;
+  created_at: number;
+  created_by: string;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface AuditLogTable {
+  id: string;
+  at: number;
+  actor: string;
+  action: string;
+  target: string;
+  project: string | null;
+  /** The caller's address. */
+  source: string | null;
+  /** JSON object. */
+  details: string;
+}
+
+export interface JobQueueTable {
+  run_id: string;
+  job_key: string;
+  attempt: number;
+  /** queued, leased, finished, lost, cancelled. */
+  status: string;
+  project: string;
+  /** JSON array: labels an agent must have to take the job. */
+  labels: string;
+  /** JSON: what an agent needs to run the job. */
+  payload: string;
+  /** JSON: the job's result, once finished. */
+  result: string | null;
+  agent: string | null;
+  lease_id: string | null;
+  lease_until: number | null;
+  enqueued_at: number;
+  leased_at: number | null;
+  finished_at: number | null;
+  cancel_requested: number;
+  /** The last log/event batch accepted from the lease holder: a retried batch is not applied twice. */
+  batch_seq: number;
+  reason: string | null;
+}
+
+export interface AgentsTable {
+  id: string;
+  name: string;
+  labels: string;
+  token_id: string;
+  first_seen_at: number;
+  last_seen_at: number;
+}
+
+export interface SecretsTable {
+  project: string;
+  name: string;
+  /** Encrypted (AES-256-GCM) with the server's key. */
+  value: string;
+  updated_at: number;
+  updated_by: string;
+}
+
+export interface WebhookDeliveriesTable {
+  /** source:delivery id. */
+  id: string;
+  received_at: number;
 }

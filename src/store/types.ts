@@ -24,6 +24,10 @@ export interface RunRecord {
   queuedAt: number;
   startedAt: number | undefined;
   finishedAt: number | undefined;
+  /** The server project it belongs to; undefined for a run of `slipway run` on one machine. */
+  project: string | undefined;
+  /** The git ref a server run was triggered for. */
+  ref: string | undefined;
 }
 
 export interface JobRecord {
@@ -107,18 +111,28 @@ export interface Store {
   getCacheEntry(key: string): Promise<CacheEntry | undefined>;
   putCacheEntry(entry: CacheEntry): Promise<void>;
 
-  listRuns(options?: { limit?: number }): Promise<RunRecord[]>;
+  listRuns(options?: {
+    limit?: number;
+    project?: string;
+    projects?: readonly string[];
+  }): Promise<RunRecord[]>;
   /** Accepts a run id or a run number. */
   getRun(idOrNumber: string): Promise<RunRecord | undefined>;
   listJobs(runId: string): Promise<JobRecord[]>;
   listSteps(runId: string, jobKey?: string): Promise<StepRecord[]>;
   readLogs(query: LogQuery): Promise<LogLine[]>;
+  /** A run's log lines in arrival order after `runSeq` (a live tail's cursor), at most `limit`. */
+  readLogsAfter(runId: string, runSeq: number, limit: number): Promise<(LogLine & { runSeq: number })[]>;
   listTestResults(runId: string, jobKey?: string): Promise<(TestCaseResult & { jobKey: string })[]>;
   listArtifacts(runId: string): Promise<ArtifactRecord[]>;
   /** The raw event log of a run, in order. */
   listEvents(runId: string): Promise<EngineEvent[]>;
 
+  /** The control plane's tables: projects, tokens, audit log, job queue, secrets. */
+  readonly control: ControlStore;
+
   close(): Promise<void>;
 }
 
+import type { ControlStore } from "./control.js";
 export type { JobStatus, RunStatus, StepStatus };

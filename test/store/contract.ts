@@ -51,6 +51,8 @@ export function describeStoreContract(
         queuedAt: T0,
         startedAt: undefined,
         finishedAt: undefined,
+        project: undefined,
+        ref: undefined,
       });
 
       const jobs = await store.listJobs("run-a");

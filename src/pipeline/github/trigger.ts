@@ -42,6 +42,9 @@ export interface TriggerOptions {
   check: boolean;
 }
 
+/** The workflow's `on:` does not take the event: not a broken file, a workflow that does not run now. */
+export class TriggerExcluded extends ConfigError {}
+
 interface Exclusion {
   position: SourcePosition;
   message: string;
@@ -69,7 +72,7 @@ export async function resolveTrigger(
   const event = (options.event ?? SIMULATED_EVENTS.find((e) => e in meta.on)) as SimulatedEvent | undefined;
   if (event === undefined) {
     if (options.check && !options.force) {
-      throw new ConfigError([
+      throw new TriggerExcluded([
         {
           position: meta.onPosition,
           message: `the workflow runs on ${declared.join(", ") || "no event"}, none of which slipway run can play`,
@@ -108,7 +111,7 @@ export async function resolveTrigger(
 
   if (exclusions.length > 0 && options.check) {
     if (!options.force) {
-      throw new ConfigError(
+      throw new TriggerExcluded(
         exclusions.map((e) => ({
           position: e.position,
           message: e.message,

@@ -1,0 +1,295 @@
+import { randomUUID } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdir, rename, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { z } from "zod";
+import type { EngineEvent, LogLine, TestCaseResult } from "../pipeline/events.js";
+import type { RunSource } from "../pipeline/run-source.js";
+import type { QueuedJob, Store } from "../store/index.js";
+import { decryptSecret } from "../secrets/crypto.js";
+import { artifactPath } from "./coordinator.js";
+import { HttpError } from "./http.js";
+import type { Router } from "./http.js";
+import type { Live } from "./live.js";
+import { topics } from "./live.js";
+import {
+  batchSchema,
+  finishSchema,
+  heartbeatResponseSchema,
+  leaseRequestSchema,
+  leaseSchema,
+  testsSchema,
+} from "./protocol.js";
+import type { Lease, WireJobResult } from "./protocol.js";
+
+/** A lease lasts this long without a heartbeat; agents renew it every third of it. */
+export const LEASE_MS = 60_000;
+
+export interface AgentApiOptions {
+  store: Store;
+  dataDir: string;
+  live: Live;
+  secretKey: Buffer | undefined;
+  leaseMs?: number;
+  onLease?(job: QueuedJob): void;
+}
+
+const leaseParams = z.object({ id: z.string().min(1) });
+
+/** The routes agents call. Every one needs an agent token; user tokens are refused. */
+export function agentRoutes(router: Router, options: AgentApiOptions): void {
+  const { store, live } = options;
+  const leaseMs = options.leaseMs ?? LEASE_MS;
+  const control = store.control;
+
+  /** The lease, if the caller's agent still holds it. */
+  const held = async (leaseId: string): Promise<QueuedJob> => {
+    const job = await control.getLease(leaseId);
+    if (job === undefined || job.status !== "leased") {
+      throw new HttpError(409, "this lease is no longer held: the job was re-queued, cancelled or finished");
+    }
+    return job;
+  };
+
+  router.add({
+    method: "POST",
+    url: "/api/agent/lease",
+    summary: "Wait for a job matching the agent's labels and lease it",
+    access: "agent",
+    body: leaseRequestSchema,
+    response: leaseSchema,
+    handler: async ({ body, principal, reply, raw }) => {
+      const deadline = Date.now() + body.waitMs;
+      await control.seeAgent({
+        id: body.agent,
+        name: body.name,
+        labels: body.labels,
+        tokenId: principal?.tokenId ?? "",
+        now: Date.now(),
+      });
+      const gone = new AbortController();
+      raw.raw.on("close", () => gone.abort());
+      for (;;) {
+        const now = Date.now();
+        const job = await control.lease({
+          agent: body.agent,
+          labels: body.labels,
+          leaseId: randomUUID(),
+          now,
+          until: now + leaseMs,
+        });
+        if (job) {
+          options.onLease?.(job);
+          live.notify(topics.run(job.runId));
+          return leaseFor(job, options, leaseMs);
+        }
+        if (now >= deadline || gone.signal.aborted) return reply.status(204).send();
+        await live.wait(topics.queue, Math.min(500, deadline - now), gone.signal);
+      }
+    },
+  });
+
+  router.add({
+    method: "POST",
+    url: "/api/agent/leases/:id/heartbeat",
+    summary: "Extend a lease; the answer says whether the job was cancelled",
+    access: "agent",
+    params: leaseParams,
+    response: heartbeatResponseSchema,
+    handler: async ({ params }) => {
+      const beat = await control.heartbeat(params.id, Date.now() + leaseMs);
+      if (!beat) throw new HttpError(409, "this lease is no longer held");
+      return { cancel: beat.cancel, leaseMs };
+    },
+  });
+
+  router.add({
+    method: "POST",
+    url: "/api/agent/leases/:id/batches",
+    summary: "Append the job's events and log lines (one batch, applied once)",
+    access: "agent",
+    params: leaseParams,
+    body: batchSchema,
+    handler: async ({ params, body }) => {
+      const job = await held(params.id);
+      const foreign = [...body.events, ...body.logs].find(
+        (e) => e.runId !== job.runId || e.jobKey !== job.jobKey,
+      );
+      if (foreign)
+        throw new HttpError(400, `the batch holds ${foreign.runId}/${foreign.jobKey}, not the leased job`);
+      const outcome = await control.ingest(
+        params.id,
+        body.batch,
+        body.events as unknown as EngineEvent[],
+        body.logs as LogLine[],
+      );
+      if (outcome === "lease-lost") throw new HttpError(409, "this lease is no longer held");
+      live.notify(topics.run(job.runId));
+      return { outcome };
+    },
+  });
+
+  router.add({
+    method: "POST",
+    url: "/api/agent/leases/:id/tests",
+    summary: "Store the job's test results",
+    access: "agent",
+    params: leaseParams,
+    body: testsSchema,
+    handler: async ({ params, body }) => {
+      const job = await held(params.id);
+      const results: TestCaseResult[] = body.results.map((r) => ({
+        ...r,
+        classname: r.classname,
+        file: r.file,
+        message: r.message,
+        details: r.details,
+      }));
+      await store.recordTestResults(job.runId, job.jobKey, results);
+      return { stored: results.length };
+    },
+  });
+
+  router.add({
+    method: "PUT",
+    url: "/api/agent/leases/:id/artifacts",
+    summary: "Upload one artifact file of the job (raw body)",
+    access: "agent",
+    params: leaseParams,
+    query: z.object({ path: z.string().min(1) }),
+    rawBody: true,
+    handler: async ({ params, query, body }) => {
+      const job = await held(params.id);
+      const relative = safeRelative(query.path);
+      const target = artifactPath(options.dataDir, job.runId, job.jobKey, relative);
+      await mkdir(path.dirname(target), { recursive: true });
+      const temporary = `${target}.${randomUUID()}.part`;
+      const data = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
+      await writeFile(temporary, data);
+      await rename(temporary, target);
+      await store.recordArtifacts([
+        { runId: job.runId, jobKey: job.jobKey, path: relative, sizeBytes: data.length, storedAt: target },
+      ]);
+      return { path: relative, sizeBytes: data.length };
+    },
+  });
+
+  router.add({
+    method: "GET",
+    url: "/api/agent/artifacts/:run/:job",
+    summary: "Download an artifact of a job (for the jobs that need it)",
+    access: "agent",
+    params: z.object({ run: z.string(), job: z.string() }),
+    query: z.object({ path: z.string().min(1) }),
+    handler: async ({ params, query, reply }) => {
+      const file = artifactPath(options.dataDir, params.run, params.job, safeRelative(query.path));
+      const info = await stat(file).catch(() => undefined);
+      if (!info?.isFile()) throw new HttpError(404, `no artifact ${query.path} of ${params.job}`);
+      return reply.header("content-type", "application/octet-stream").send(createReadStream(file));
+    },
+  });
+
+  router.add({
+    method: "POST",
+    url: "/api/agent/leases/:id/finish",
+    summary: "Report the job's result; accepted once, from the lease holder only",
+    access: "agent",
+    params: leaseParams,
+    body: finishSchema,
+    handler: async ({ params, body }) => {
+      const job = await held(params.id);
+      if (body.result.key !== job.jobKey)
+        throw new HttpError(400, `the result is for ${body.result.key}, not ${job.jobKey}`);
+      const accepted = await control.finish(params.id, body.result satisfies WireJobResult, Date.now());
+      if (!accepted) throw new HttpError(409, "this lease is no longer held");
+      live.notify(topics.job(job.runId, job.jobKey));
+      live.notify(topics.run(job.runId));
+      return { accepted };
+    },
+  });
+}
+
+async function leaseFor(job: QueuedJob, options: AgentApiOptions, leaseMs: number): Promise<Lease> {
+  const { store } = options;
+  const [run, control, offset] = await Promise.all([
+    store.getRun(job.runId),
+    store.control.getRunControl(job.runId),
+    store.control.lastStepAttempt(job.runId, job.jobKey),
+  ]);
+  if (!run || !control?.spec) throw new HttpError(500, `run ${job.runId} of a leased job is missing`);
+  const spec = control.spec as { repo: string; source: RunSource };
+  const needKeys = (job.payload as { needs?: string[] }).needs ?? [];
+  const needs: WireJobResult[] = [];
+  for (const key of needKeys) {
+    const finished = (await store.control.jobAttempts(job.runId, key)).findLast(
+      (a) => a.status === "finished",
+    );
+    if (finished) needs.push(finished.result as WireJobResult);
+    else {
+      const record = (await store.listJobs(job.runId)).find((j) => j.key === key);
+      needs.push({
+        key,
+        status: record?.status ?? "skipped",
+        outputs: record?.outputs ?? {},
+        resultHash: "",
+        cacheHit: false,
+        artifacts: [],
+      });
+    }
+  }
+  return {
+    leaseId: job.leaseId ?? "",
+    leaseMs,
+    project: job.project,
+    repo: spec.repo,
+    source: spec.source,
+    run: {
+      id: run.id,
+      pipelineName: run.pipelineName,
+      file: run.file,
+      frontEnd: run.frontEnd,
+      projectDir: run.projectDir,
+      workspace: run.workspace,
+      ...(run.commit ? { commit: run.commit } : {}),
+      dirty: run.dirty,
+      trigger: run.trigger,
+      actor: run.actor,
+    },
+    runNumber: run.number,
+    jobKey: job.jobKey,
+    attempt: job.attempt,
+    attemptOffset: offset,
+    needs,
+    secrets: await projectSecrets(options, job.project),
+  };
+}
+
+/**
+ * The project's secrets, decrypted for one job. Only a pipeline's declared secrets become
+ * `secrets.NAME` and are masked; the agent filters them by the pipeline it loads.
+ */
+async function projectSecrets(options: AgentApiOptions, project: string): Promise<Record<string, string>> {
+  const names = (await options.store.control.listSecretNames(project)).map((s) => s.name);
+  if (names.length === 0 || options.secretKey === undefined) return {};
+  const encrypted = await options.store.control.getSecrets(project, names);
+  const key = options.secretKey;
+  return Object.fromEntries(
+    Object.entries(encrypted).map(([name, value]) => [
+      name,
+      decryptSecret(key, value, secretContext(project, name)),
+    ]),
+  );
+}
+
+export function secretContext(project: string, name: string): string {
+  return `secret/${project}/${name}`;
+}
+
+/** An artifact path inside the job's directory: relative, without `..`. */
+function safeRelative(given: string): string {
+  const normal = path.posix.normalize(given.replaceAll("\\", "/"));
+  if (normal.startsWith("/") || normal === ".." || normal.startsWith("../")) {
+    throw new HttpError(400, `artifact path ${given} must be relative to the workspace`);
+  }
+  return normal;
+}

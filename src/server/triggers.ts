@@ -1,0 +1,126 @@
+import { parse } from "yaml";
+import type { Checkouts } from "../pipeline/checkout.js";
+import type { ProjectRecord, Store } from "../store/index.js";
+import { parseSchedule } from "./schedule.js";
+import type { TriggerRequest } from "./coordinator.js";
+
+/** How often projects are looked at for polling and schedules. */
+export const TRIGGER_EVERY_MS = 5_000;
+
+/**
+ * Triggers that come from the server itself rather than from a caller: polling a repository for
+ * new commits, and cron schedules of the pipelines on the default branch (GitHub's
+ * `on: schedule`). Every server runs this; a delivery id per commit or per fire time makes only
+ * one of them start the run.
+ */
+export class ServerTriggers {
+  readonly #lastPoll = new Map<string, number>();
+
+  constructor(
+    private readonly options: {
+      store: Store;
+      checkouts: Checkouts;
+      trigger: (project: ProjectRecord, request: TriggerRequest, actor: string) => Promise<void>;
+      onError: (error: unknown, context: string) => void;
+    },
+  ) {}
+
+  async tick(now = Date.now()): Promise<void> {
+    for (const project of await this.options.store.control.listProjects()) {
+      await this.#poll(project, now).catch((error: unknown) =>
+        this.options.onError(error, `polling ${project.name}`),
+      );
+      await this.#schedules(project, now).catch((error: unknown) =>
+        this.options.onError(error, `schedules of ${project.name}`),
+      );
+    }
+  }
+
+  async #poll(project: ProjectRecord, now: number): Promise<void> {
+    if (!project.pollSeconds) return;
+    if (now - (this.#lastPoll.get(project.name) ?? 0) < project.pollSeconds * 1000) return;
+    this.#lastPoll.set(project.name, now);
+    const { store, checkouts } = this.options;
+    const branches = await checkouts.branches(project.repo);
+    const first = Object.keys(project.polled).length === 0;
+    await store.control.setProjectState(project.name, { polled: branches });
+    // The first poll learns where branches are; only later moves are pushes.
+    if (first) return;
+    for (const [branch, sha] of Object.entries(branches)) {
+      if (project.polled[branch] === sha) continue;
+      if (!(await store.control.firstDelivery(`poll:${project.name}:${branch}:${sha}`, now))) continue;
+      await this.options.trigger(
+        project,
+        {
+          event: "push",
+          ref: `refs/heads/${branch}`,
+          sha,
+          inputs: {},
+          variables: {},
+          actor: "poll",
+          jobs: [],
+        },
+        "poll",
+      );
+    }
+  }
+
+  async #schedules(project: ProjectRecord, now: number): Promise<void> {
+    const { store, checkouts } = this.options;
+    const ref = `refs/heads/${project.defaultBranch}`;
+    if (!project.pollSeconds) await checkouts.fetch(project.repo).catch(() => undefined);
+    const crons: { file: string; cron: string }[] = [];
+    for (const name of await checkouts.listFiles(project.repo, ref, ".github/workflows")) {
+      if (!/\.ya?ml$/.test(name)) continue;
+      const file = `.github/workflows/${name}`;
+      const text = await checkouts.readFile(project.repo, ref, file);
+      for (const cron of workflowCrons(text ?? "")) crons.push({ file, cron });
+    }
+    if (crons.length === 0) return;
+    const seen = { ...project.schedules };
+    let changed = false;
+    for (const { file, cron } of crons) {
+      const key = `${file} ${cron}`;
+      const last = seen[key];
+      seen[key] = now;
+      changed = true;
+      // A schedule seen for the first time starts counting now: no burst for past fire times.
+      if (last === undefined) continue;
+      let schedule;
+      try {
+        schedule = parseSchedule({ cron, file });
+      } catch (error) {
+        this.options.onError(error, `schedule ${cron} in ${file}`);
+        continue;
+      }
+      // After downtime, one run for the missed fire times, as GitHub does.
+      const fired = schedule.firesBetween(new Date(last), new Date(now), 100).at(-1);
+      if (!fired) continue;
+      if (!(await store.control.firstDelivery(`schedule:${project.name}:${key}:${fired.getTime()}`, now)))
+        continue;
+      await this.options.trigger(
+        project,
+        { event: "schedule", ref, inputs: {}, variables: {}, actor: "schedule", file, jobs: [] },
+        "schedule",
+      );
+    }
+    if (changed) await store.control.setProjectState(project.name, { schedules: seen });
+  }
+}
+
+/** The cron expressions of a GitHub workflow's `on: schedule`. */
+export function workflowCrons(text: string): string[] {
+  let document: unknown;
+  try {
+    document = parse(text);
+  } catch {
+    return [];
+  }
+  const on = (document as { on?: unknown } | null)?.on;
+  if (!on || typeof on !== "object" || Array.isArray(on)) return [];
+  const schedule = (on as { schedule?: unknown }).schedule;
+  if (!Array.isArray(schedule)) return [];
+  return schedule
+    .map((entry) => (entry as { cron?: unknown } | null)?.cron)
+    .filter((cron): cron is string => typeof cron === "string");
+}

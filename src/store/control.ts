@@ -1,0 +1,795 @@
+import type { Insertable, Kysely, Selectable } from "kysely";
+import type { EngineEvent, LogLine } from "../pipeline/events.js";
+import { chunkRows, num, optNum } from "./batch.js";
+import { allocate, appendEvents, projectEvents } from "./projection.js";
+import type {
+  ApiTokensTable,
+  AuditLogTable,
+  Database,
+  JobQueueTable,
+  LogLinesTable,
+  ProjectsTable,
+} from "./schema.js";
+
+export interface ProjectRecord {
+  name: string;
+  repo: string;
+  defaultBranch: string;
+  /** Encrypted; decrypted by the server when it verifies a webhook. */
+  webhookSecret: string | undefined;
+  pollSeconds: number | undefined;
+  /** Branch to the last commit polling saw. */
+  polled: Record<string, string>;
+  /** Cron expression (with its file) to the last time it fired, epoch ms. */
+  schedules: Record<string, number>;
+  createdAt: number;
+  createdBy: string;
+}
+
+export type TokenKind = "user" | "agent";
+
+export interface TokenRecord {
+  id: string;
+  name: string;
+  kind: TokenKind;
+  role: string | undefined;
+  /** undefined = every project. */
+  project: string | undefined;
+  createdAt: number;
+  createdBy: string;
+  lastUsedAt: number | undefined;
+  revokedAt: number | undefined;
+}
+
+export interface AuditEntry {
+  id: string;
+  at: number;
+  actor: string;
+  action: string;
+  target: string;
+  project: string | undefined;
+  source: string | undefined;
+  details: Record<string, unknown>;
+}
+
+export type QueueStatus = "queued" | "leased" | "finished" | "lost" | "cancelled";
+
+export interface QueuedJob {
+  runId: string;
+  jobKey: string;
+  attempt: number;
+  status: QueueStatus;
+  project: string;
+  labels: string[];
+  payload: unknown;
+  result: unknown;
+  agent: string | undefined;
+  leaseId: string | undefined;
+  leaseUntil: number | undefined;
+  enqueuedAt: number;
+  leasedAt: number | undefined;
+  finishedAt: number | undefined;
+  cancelRequested: boolean;
+  reason: string | undefined;
+}
+
+export interface RunControl {
+  id: string;
+  project: string | undefined;
+  ref: string | undefined;
+  owner: string | undefined;
+  ownerUntil: number | undefined;
+  cancelRequested: boolean;
+  spec: unknown;
+  status: string;
+}
+
+export interface AgentRecord {
+  id: string;
+  name: string;
+  labels: string[];
+  firstSeenAt: number;
+  lastSeenAt: number;
+}
+
+/** What happened to a batch an agent sent. */
+export type BatchOutcome = "applied" | "duplicate" | "lease-lost";
+
+const LOST_REASON = "the agent running this attempt stopped reporting: its lease expired";
+
+/**
+ * The control plane's tables, on the same database as the run history. Every change that two
+ * servers could race on is one conditional UPDATE (`... WHERE status = 'queued'`), which both
+ * SQLite and PostgreSQL apply atomically: whoever's update matched the row owns it.
+ */
+export class ControlStore {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  // Projects
+
+  async addProject(project: ProjectRecord): Promise<boolean> {
+    const inserted = await this.#db
+      .insertInto("projects")
+      .values({
+        name: project.name,
+        repo: project.repo,
+        default_branch: project.defaultBranch,
+        webhook_secret: project.webhookSecret ?? null,
+        poll_seconds: project.pollSeconds ?? null,
+        polled: JSON.stringify(project.polled),
+        schedules: JSON.stringify(project.schedules),
+        created_at: project.createdAt,
+        created_by: project.createdBy,
+      })
+      .onConflict((oc) => oc.column("name").doNothing())
+      .executeTakeFirst();
+    return Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  async getProject(name: string): Promise<ProjectRecord | undefined> {
+    const row = await this.#db.selectFrom("projects").selectAll().where("name", "=", name).executeTakeFirst();
+    return row === undefined ? undefined : toProject(row);
+  }
+
+  async listProjects(): Promise<ProjectRecord[]> {
+    const rows = await this.#db.selectFrom("projects").selectAll().orderBy("name").execute();
+    return rows.map(toProject);
+  }
+
+  async setProjectState(
+    name: string,
+    state: { polled?: Record<string, string>; schedules?: Record<string, number> },
+  ): Promise<void> {
+    const patch: Partial<Insertable<ProjectsTable>> = {};
+    if (state.polled) patch.polled = JSON.stringify(state.polled);
+    if (state.schedules) patch.schedules = JSON.stringify(state.schedules);
+    await this.#db.updateTable("projects").set(patch).where("name", "=", name).execute();
+  }
+
+  // Tokens
+
+  async createToken(token: TokenRecord & { hash: string }): Promise<void> {
+    await this.#db
+      .insertInto("api_tokens")
+      .values({
+        id: token.id,
+        name: token.name,
+        hash: token.hash,
+        kind: token.kind,
+        role: token.role ?? null,
+        project: token.project ?? null,
+        created_at: token.createdAt,
+        created_by: token.createdBy,
+        last_used_at: null,
+        revoked_at: null,
+      })
+      .execute();
+  }
+
+  async findToken(hash: string): Promise<TokenRecord | undefined> {
+    const row = await this.#db
+      .selectFrom("api_tokens")
+      .selectAll()
+      .where("hash", "=", hash)
+      .executeTakeFirst();
+    return row === undefined ? undefined : toToken(row);
+  }
+
+  async touchToken(id: string, at: number): Promise<void> {
+    await this.#db.updateTable("api_tokens").set({ last_used_at: at }).where("id", "=", id).execute();
+  }
+
+  async listTokens(): Promise<TokenRecord[]> {
+    const rows = await this.#db.selectFrom("api_tokens").selectAll().orderBy("created_at").execute();
+    return rows.map(toToken);
+  }
+
+  async revokeToken(id: string, at: number): Promise<boolean> {
+    const result = await this.#db
+      .updateTable("api_tokens")
+      .set({ revoked_at: at })
+      .where("id", "=", id)
+      .where("revoked_at", "is", null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async countTokens(): Promise<number> {
+    const row = await this.#db
+      .selectFrom("api_tokens")
+      .select((eb) => eb.fn.countAll().as("n"))
+      .executeTakeFirst();
+    return num(row?.n ?? 0);
+  }
+
+  // Audit
+
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    await this.#db
+      .insertInto("audit_log")
+      .values({
+        id: entry.id,
+        at: entry.at,
+        actor: entry.actor,
+        action: entry.action,
+        target: entry.target,
+        project: entry.project ?? null,
+        source: entry.source ?? null,
+        details: JSON.stringify(entry.details),
+      })
+      .execute();
+  }
+
+  /** Newest first. `projects` limits the entries to those projects (undefined = all). */
+  async listAudit(options: {
+    limit: number;
+    projects?: readonly string[] | undefined;
+  }): Promise<AuditEntry[]> {
+    let q = this.#db.selectFrom("audit_log").selectAll().orderBy("at", "desc").orderBy("id", "desc");
+    if (options.projects !== undefined) {
+      if (options.projects.length === 0) return [];
+      q = q.where("project", "in", [...options.projects]);
+    }
+    const rows = await q.limit(options.limit).execute();
+    return rows.map(toAudit);
+  }
+
+  // Runs coordinated by a server
+
+  async setRunControl(
+    runId: string,
+    control: { project: string; ref: string | undefined; spec: unknown; owner: string; ownerUntil: number },
+  ): Promise<void> {
+    await this.#db
+      .updateTable("runs")
+      .set({
+        project: control.project,
+        ref: control.ref ?? null,
+        spec: JSON.stringify(control.spec),
+        owner: control.owner,
+        owner_until: control.ownerUntil,
+      })
+      .where("id", "=", runId)
+      .execute();
+  }
+
+  async getRunControl(runId: string): Promise<RunControl | undefined> {
+    const row = await this.#db
+      .selectFrom("runs")
+      .select(["id", "project", "ref", "owner", "owner_until", "cancel_requested", "spec", "status"])
+      .where("id", "=", runId)
+      .executeTakeFirst();
+    if (row === undefined) return undefined;
+    return {
+      id: row.id,
+      project: row.project ?? undefined,
+      ref: row.ref ?? undefined,
+      owner: row.owner ?? undefined,
+      ownerUntil: optNum(row.owner_until),
+      cancelRequested: num(row.cancel_requested) !== 0,
+      spec: row.spec === null ? undefined : (JSON.parse(row.spec) as unknown),
+      status: row.status,
+    };
+  }
+
+  /**
+   * Takes over the unfinished server runs whose coordinator's claim has lapsed (its server died)
+   * and renews `owner`'s claim on the ones it holds. Returns the ids `owner` now holds.
+   */
+  async claimRuns(owner: string, now: number, until: number): Promise<string[]> {
+    await this.#db
+      .updateTable("runs")
+      .set({ owner, owner_until: until })
+      .where("project", "is not", null)
+      .where("status", "in", ["queued", "running"])
+      .where((eb) => eb.or([eb("owner", "=", owner), eb("owner_until", "<", now), eb("owner", "is", null)]))
+      .execute();
+    const rows = await this.#db
+      .selectFrom("runs")
+      .select("id")
+      .where("owner", "=", owner)
+      .where("status", "in", ["queued", "running"])
+      .orderBy("number")
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  /** Lets go of a run (its coordinator stopped), so another server can take it at once. */
+  async releaseRun(runId: string, owner: string): Promise<void> {
+    await this.#db
+      .updateTable("runs")
+      .set({ owner_until: 0 })
+      .where("id", "=", runId)
+      .where("owner", "=", owner)
+      .execute();
+  }
+
+  async requestCancel(runId: string): Promise<boolean> {
+    const result = await this.#db
+      .updateTable("runs")
+      .set({ cancel_requested: 1 })
+      .where("id", "=", runId)
+      .where("status", "in", ["queued", "running"])
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  // The job queue
+
+  /** Queues an attempt of a job, unless that attempt is already queued (a coordinator resuming). */
+  async enqueue(job: {
+    runId: string;
+    jobKey: string;
+    attempt: number;
+    project: string;
+    labels: readonly string[];
+    payload: unknown;
+    now: number;
+  }): Promise<void> {
+    await this.#db
+      .insertInto("job_queue")
+      .values({
+        run_id: job.runId,
+        job_key: job.jobKey,
+        attempt: job.attempt,
+        status: "queued",
+        project: job.project,
+        labels: JSON.stringify(job.labels),
+        payload: JSON.stringify(job.payload),
+        result: null,
+        agent: null,
+        lease_id: null,
+        lease_until: null,
+        enqueued_at: job.now,
+        leased_at: null,
+        finished_at: null,
+        cancel_requested: 0,
+        batch_seq: 0,
+        reason: null,
+      })
+      .onConflict((oc) => oc.columns(["run_id", "job_key", "attempt"]).doNothing())
+      .execute();
+  }
+
+  /** Every attempt of a job, oldest first. */
+  async jobAttempts(runId: string, jobKey?: string): Promise<QueuedJob[]> {
+    let q = this.#db.selectFrom("job_queue").selectAll().where("run_id", "=", runId);
+    if (jobKey !== undefined) q = q.where("job_key", "=", jobKey);
+    const rows = await q.orderBy("job_key").orderBy("attempt").execute();
+    return rows.map(toQueued);
+  }
+
+  async getLease(leaseId: string): Promise<QueuedJob | undefined> {
+    const row = await this.#db
+      .selectFrom("job_queue")
+      .selectAll()
+      .where("lease_id", "=", leaseId)
+      .executeTakeFirst();
+    return row === undefined ? undefined : toQueued(row);
+  }
+
+  /**
+   * Leases the oldest queued job whose labels the agent has. Candidates are read without locks;
+   * the conditional UPDATE decides, so two servers leasing at once never hand out one job twice.
+   */
+  async lease(options: {
+    agent: string;
+    labels: readonly string[];
+    leaseId: string;
+    now: number;
+    until: number;
+  }): Promise<QueuedJob | undefined> {
+    const have = new Set(options.labels);
+    for (let offset = 0; ; offset += CANDIDATES) {
+      const candidates = await this.#db
+        .selectFrom("job_queue")
+        .select(["run_id", "job_key", "attempt", "labels"])
+        .where("status", "=", "queued")
+        .orderBy("enqueued_at")
+        .orderBy("run_id")
+        .orderBy("job_key")
+        .limit(CANDIDATES)
+        .offset(offset)
+        .execute();
+      for (const c of candidates) {
+        const wanted = JSON.parse(c.labels) as string[];
+        if (!wanted.every((label) => have.has(label))) continue;
+        const taken = await this.#db
+          .updateTable("job_queue")
+          .set({
+            status: "leased",
+            agent: options.agent,
+            lease_id: options.leaseId,
+            lease_until: options.until,
+            leased_at: options.now,
+          })
+          .where("run_id", "=", c.run_id)
+          .where("job_key", "=", c.job_key)
+          .where("attempt", "=", c.attempt)
+          .where("status", "=", "queued")
+          .executeTakeFirst();
+        if (Number(taken.numUpdatedRows) > 0) return this.getLease(options.leaseId);
+      }
+      if (candidates.length < CANDIDATES) return undefined;
+    }
+  }
+
+  /** Extends a lease. undefined when the lease is no longer the job's (expired and re-queued, or finished). */
+  async heartbeat(leaseId: string, until: number): Promise<{ cancel: boolean } | undefined> {
+    const result = await this.#db
+      .updateTable("job_queue")
+      .set({ lease_until: until })
+      .where("lease_id", "=", leaseId)
+      .where("status", "=", "leased")
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) return undefined;
+    const row = await this.#db
+      .selectFrom("job_queue")
+      .select("cancel_requested")
+      .where("lease_id", "=", leaseId)
+      .executeTakeFirst();
+    return { cancel: num(row?.cancel_requested ?? 0) !== 0 };
+  }
+
+  /**
+   * Applies one batch of events and log lines from a lease holder, exactly once: the batch
+   * number must be the next one, and the lease must still be held. All in one transaction, so a
+   * batch is either wholly stored or not at all.
+   */
+  async ingest(leaseId: string, batch: number, events: readonly EngineEvent[], logs: readonly LogLine[]) {
+    return this.#db.transaction().execute(async (trx): Promise<BatchOutcome> => {
+      const row = await trx
+        .selectFrom("job_queue")
+        .select(["status", "batch_seq"])
+        .where("lease_id", "=", leaseId)
+        .executeTakeFirst();
+      if (row === undefined || row.status !== "leased") return "lease-lost";
+      if (batch <= num(row.batch_seq)) return "duplicate";
+      const advanced = await trx
+        .updateTable("job_queue")
+        .set({ batch_seq: batch })
+        .where("lease_id", "=", leaseId)
+        .where("status", "=", "leased")
+        .where("batch_seq", "<", batch)
+        .executeTakeFirst();
+      if (Number(advanced.numUpdatedRows) === 0) return "duplicate";
+      if (events.length > 0) {
+        await projectEvents(trx, events);
+        await appendEvents(trx, events);
+      }
+      await insertLogs(trx, logs);
+      return "applied";
+    });
+  }
+
+  /** Records a job's result, once: only the current lease holder can finish it. */
+  async finish(leaseId: string, result: unknown, now: number): Promise<boolean> {
+    const updated = await this.#db
+      .updateTable("job_queue")
+      .set({ status: "finished", result: JSON.stringify(result), finished_at: now })
+      .where("lease_id", "=", leaseId)
+      .where("status", "=", "leased")
+      .executeTakeFirst();
+    return Number(updated.numUpdatedRows) > 0;
+  }
+
+  /**
+   * Cancels a job's latest attempt: a queued one at once (returns "cancelled"), a leased one by
+   * telling its agent at the next heartbeat (returns "requested").
+   */
+  async cancelJob(runId: string, jobKey: string, now: number): Promise<"cancelled" | "requested" | "none"> {
+    const cancelled = await this.#db
+      .updateTable("job_queue")
+      .set({ status: "cancelled", finished_at: now, reason: "cancelled before an agent took it" })
+      .where("run_id", "=", runId)
+      .where("job_key", "=", jobKey)
+      .where("status", "=", "queued")
+      .executeTakeFirst();
+    if (Number(cancelled.numUpdatedRows) > 0) return "cancelled";
+    const requested = await this.#db
+      .updateTable("job_queue")
+      .set({ cancel_requested: 1 })
+      .where("run_id", "=", runId)
+      .where("job_key", "=", jobKey)
+      .where("status", "=", "leased")
+      .executeTakeFirst();
+    return Number(requested.numUpdatedRows) > 0 ? "requested" : "none";
+  }
+
+  /**
+   * Finds leases that ran out, marks each attempt lost (closing its open steps in the history)
+   * and queues the next attempt. Safe to run on every server at once: the conditional update lets
+   * one of them act on each lease.
+   */
+  async expireLeases(now: number): Promise<QueuedJob[]> {
+    const expired = await this.#db
+      .selectFrom("job_queue")
+      .selectAll()
+      .where("status", "=", "leased")
+      .where("lease_until", "<", now)
+      .execute();
+    const lost: QueuedJob[] = [];
+    for (const row of expired) {
+      const done = await this.#db.transaction().execute(async (trx) => {
+        const marked = await trx
+          .updateTable("job_queue")
+          .set({ status: "lost", finished_at: now, reason: LOST_REASON })
+          .where("lease_id", "=", row.lease_id)
+          .where("status", "=", "leased")
+          .executeTakeFirst();
+        if (Number(marked.numUpdatedRows) === 0) return false;
+        await trx
+          .insertInto("job_queue")
+          .values({
+            ...row,
+            attempt: num(row.attempt) + 1,
+            status: "queued",
+            result: null,
+            agent: null,
+            lease_id: null,
+            lease_until: null,
+            enqueued_at: now,
+            leased_at: null,
+            finished_at: null,
+            batch_seq: 0,
+            reason: null,
+          })
+          .onConflict((oc) => oc.columns(["run_id", "job_key", "attempt"]).doNothing())
+          .execute();
+        await closeLostAttempt(trx, row.run_id, row.job_key, now);
+        return true;
+      });
+      if (done) lost.push({ ...toQueued(row), status: "lost", reason: LOST_REASON });
+    }
+    return lost;
+  }
+
+  async queueCounts(): Promise<Record<string, number>> {
+    const rows = await this.#db
+      .selectFrom("job_queue")
+      .select((eb) => ["status", eb.fn.countAll().as("n")])
+      .groupBy("status")
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r.status, num(r.n)]));
+  }
+
+  /** The highest step attempt number recorded for a job: a new job attempt numbers its steps after it. */
+  async lastStepAttempt(runId: string, jobKey: string): Promise<number> {
+    const row = await this.#db
+      .selectFrom("step_attempts")
+      .select((eb) => eb.fn.max("attempt").as("max"))
+      .where("run_id", "=", runId)
+      .where("job_key", "=", jobKey)
+      .executeTakeFirst();
+    return row?.max === null || row?.max === undefined ? 0 : num(row.max);
+  }
+
+  // Agents
+
+  async seeAgent(agent: {
+    id: string;
+    name: string;
+    labels: readonly string[];
+    tokenId: string;
+    now: number;
+  }) {
+    await this.#db
+      .insertInto("agents")
+      .values({
+        id: agent.id,
+        name: agent.name,
+        labels: JSON.stringify(agent.labels),
+        token_id: agent.tokenId,
+        first_seen_at: agent.now,
+        last_seen_at: agent.now,
+      })
+      .onConflict((oc) =>
+        oc.column("id").doUpdateSet({ last_seen_at: agent.now, labels: JSON.stringify(agent.labels) }),
+      )
+      .execute();
+  }
+
+  async listAgents(): Promise<AgentRecord[]> {
+    const rows = await this.#db.selectFrom("agents").selectAll().orderBy("name").execute();
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      labels: JSON.parse(r.labels) as string[],
+      firstSeenAt: num(r.first_seen_at),
+      lastSeenAt: num(r.last_seen_at),
+    }));
+  }
+
+  // Secrets
+
+  async putSecret(project: string, name: string, value: string, by: string, now: number): Promise<void> {
+    await this.#db
+      .insertInto("secrets")
+      .values({ project, name, value, updated_at: now, updated_by: by })
+      .onConflict((oc) =>
+        oc.columns(["project", "name"]).doUpdateSet({ value, updated_at: now, updated_by: by }),
+      )
+      .execute();
+  }
+
+  /** Encrypted values of the named secrets of a project. */
+  async getSecrets(project: string, names: readonly string[]): Promise<Record<string, string>> {
+    if (names.length === 0) return {};
+    const rows = await this.#db
+      .selectFrom("secrets")
+      .select(["name", "value"])
+      .where("project", "=", project)
+      .where("name", "in", [...names])
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r.name, r.value]));
+  }
+
+  async listSecretNames(project: string): Promise<{ name: string; updatedAt: number; updatedBy: string }[]> {
+    const rows = await this.#db
+      .selectFrom("secrets")
+      .select(["name", "updated_at", "updated_by"])
+      .where("project", "=", project)
+      .orderBy("name")
+      .execute();
+    return rows.map((r) => ({ name: r.name, updatedAt: num(r.updated_at), updatedBy: r.updated_by }));
+  }
+
+  // Webhooks
+
+  /** True the first time a delivery id is seen; a redelivery of the same id returns false. */
+  async firstDelivery(id: string, now: number): Promise<boolean> {
+    const inserted = await this.#db
+      .insertInto("webhook_deliveries")
+      .values({ id, received_at: now })
+      .onConflict((oc) => oc.column("id").doNothing())
+      .executeTakeFirst();
+    return Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+}
+
+/** Candidate rows read per round when leasing. */
+const CANDIDATES = 50;
+
+/** Inserts log lines numbered in their run's arrival order, inside the caller's transaction. */
+export async function insertLogs(trx: Kysely<Database>, logs: readonly LogLine[]): Promise<void> {
+  if (logs.length === 0) return;
+  const counts = new Map<string, number>();
+  for (const l of logs) counts.set(l.runId, (counts.get(l.runId) ?? 0) + 1);
+  const next = await allocate(trx, "log_count", counts);
+  const rows: Insertable<LogLinesTable>[] = logs.map((l) => {
+    const runSeq = (next.get(l.runId) ?? 0) + 1;
+    next.set(l.runId, runSeq);
+    return {
+      run_id: l.runId,
+      job_key: l.jobKey,
+      step_index: l.stepIndex,
+      attempt: l.attempt,
+      seq: l.seq,
+      at: l.at,
+      stream: l.stream,
+      text: l.text,
+      run_seq: runSeq,
+    };
+  });
+  for (const part of chunkRows(rows)) {
+    await trx
+      .insertInto("log_lines")
+      .values(part)
+      // A writer that retries a batch after a lost acknowledgement must not fail or duplicate.
+      .onConflict((oc) => oc.columns(["run_id", "job_key", "step_index", "attempt", "seq"]).doNothing())
+      .execute();
+  }
+}
+
+/** Closes the steps a lost attempt left running, in the tables and the event log, and says why. */
+async function closeLostAttempt(
+  trx: Kysely<Database>,
+  runId: string,
+  jobKey: string,
+  now: number,
+): Promise<void> {
+  const open = await trx
+    .selectFrom("step_attempts")
+    .select(["step_index", "attempt", "started_at"])
+    .where("run_id", "=", runId)
+    .where("job_key", "=", jobKey)
+    .where("status", "in", ["queued", "running"])
+    .execute();
+  const events: EngineEvent[] = open.map((a) => ({
+    type: "step.finished",
+    at: now,
+    runId,
+    jobKey,
+    stepIndex: num(a.step_index),
+    attempt: num(a.attempt),
+    status: "interrupted",
+    exitCode: undefined,
+    durationMs: Math.max(0, now - num(a.started_at)),
+    cacheHit: false,
+    reason: LOST_REASON,
+  }));
+  if (events.length === 0) return;
+  await projectEvents(trx, events);
+  await appendEvents(trx, events);
+  const first = open[0];
+  if (first !== undefined) {
+    await insertLogs(trx, [
+      {
+        runId,
+        jobKey,
+        stepIndex: num(first.step_index),
+        attempt: num(first.attempt),
+        seq: 1_000_000_000,
+        at: now,
+        stream: "system",
+        text: `${LOST_REASON}; the job is queued again as a new attempt`,
+      },
+    ]);
+  }
+}
+
+function toProject(r: Selectable<ProjectsTable>): ProjectRecord {
+  return {
+    name: r.name,
+    repo: r.repo,
+    defaultBranch: r.default_branch,
+    webhookSecret: r.webhook_secret ?? undefined,
+    pollSeconds: optNum(r.poll_seconds),
+    polled: r.polled ? (JSON.parse(r.polled) as Record<string, string>) : {},
+    schedules: r.schedules ? (JSON.parse(r.schedules) as Record<string, number>) : {},
+    createdAt: num(r.created_at),
+    createdBy: r.created_by,
+  };
+}
+
+function toToken(r: Selectable<ApiTokensTable>): TokenRecord {
+  return {
+    id: r.id,
+    name: r.name,
+    kind: r.kind as TokenKind,
+    role: r.role ?? undefined,
+    project: r.project ?? undefined,
+    createdAt: num(r.created_at),
+    createdBy: r.created_by,
+    lastUsedAt: optNum(r.last_used_at),
+    revokedAt: optNum(r.revoked_at),
+  };
+}
+
+function toAudit(r: Selectable<AuditLogTable>): AuditEntry {
+  return {
+    id: r.id,
+    at: num(r.at),
+    actor: r.actor,
+    action: r.action,
+    target: r.target,
+    project: r.project ?? undefined,
+    source: r.source ?? undefined,
+    details: JSON.parse(r.details) as Record<string, unknown>,
+  };
+}
+
+function toQueued(r: Selectable<JobQueueTable>): QueuedJob {
+  return {
+    runId: r.run_id,
+    jobKey: r.job_key,
+    attempt: num(r.attempt),
+    status: r.status as QueueStatus,
+    project: r.project,
+    labels: JSON.parse(r.labels) as string[],
+    payload: JSON.parse(r.payload) as unknown,
+    result: r.result === null ? undefined : (JSON.parse(r.result) as unknown),
+    agent: r.agent ?? undefined,
+    leaseId: r.lease_id ?? undefined,
+    leaseUntil: optNum(r.lease_until),
+    enqueuedAt: num(r.enqueued_at),
+    leasedAt: optNum(r.leased_at),
+    finishedAt: optNum(r.finished_at),
+    cancelRequested: num(r.cancel_requested) !== 0,
+    reason: r.reason ?? undefined,
+  };
+}
