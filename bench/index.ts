@@ -3,6 +3,7 @@ import { benchEngine } from "./engine.js";
 import { benchExample } from "./example.js";
 import { benchExecutor } from "./executor.js";
 import { benchGithub } from "./github.js";
+import { benchServer } from "./server.js";
 import { benchSlo } from "./slo.js";
 import { benchSloth } from "./sloth.js";
 
@@ -16,6 +17,8 @@ const cases: Record<string, () => void | Promise<void>> = {
   example: () => benchExample(),
   slo: () => benchSlo(),
   github: () => benchGithub(),
+  // Starts a throw-away PostgreSQL from Debian's binaries for the second half.
+  server: () => benchServer(),
   // Installs checkov from PyPI on first use, then scans one generated repository with both.
   check: () => benchCheck(),
   // Builds Sloth from the Go module proxy on first use (a few minutes), then compares side by side.

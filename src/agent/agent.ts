@@ -1,14 +1,18 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
+import { execFile } from "node:child_process";
 import { mkdir, rm, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 import { SlotExecutor } from "../executors/index.js";
 import { Engine, INHERITED_ENV } from "../pipeline/index.js";
 import type { JobResult, PlannedJob } from "../pipeline/index.js";
 import { Checkouts } from "../pipeline/checkout.js";
 import type { TestCaseResult } from "../pipeline/events.js";
 import { planPipeline } from "../pipeline/plan.js";
+import type { Plan } from "../pipeline/plan.js";
 import { loadRunSource } from "../pipeline/run-source.js";
+import type { SourcePipeline } from "../pipeline/run-source.js";
 import { openStore } from "../store/index.js";
 import type { Store } from "../store/index.js";
 import type { Lease, WireJobResult } from "../server/protocol.js";
@@ -45,6 +49,7 @@ export class Agent {
   readonly #running = new Map<string, AbortController>();
   #loops: Promise<void>[] = [];
   #cacheStore: Promise<Store> | undefined;
+  readonly #prepared = new Map<string, Promise<Prepared>>();
 
   constructor(private readonly options: AgentOptions) {
     this.id = `${options.name}`;
@@ -123,11 +128,11 @@ export class Agent {
     const uploader = new BatchUploader(this.#client, lease.leaseId, lease.attemptOffset, markLost);
     try {
       const result = await this.#execute(lease, workspace, uploader, controller.signal);
-      await uploader.drain();
-      if (lost) return;
       await this.#upload(lease, result);
+      const batch = await uploader.takeFinal();
+      if (lost || uploader.lost) return;
       await this.#client.call("POST", `/api/agent/leases/${lease.leaseId}/finish`, {
-        body: { result: toWire(result) },
+        body: { result: toWire(result), ...(batch ? { batch } : {}) },
       });
       this.#log(`finished ${lease.jobKey}: ${result.status}`);
     } catch (error) {
@@ -140,18 +145,51 @@ export class Agent {
     }
   }
 
+  /**
+   * The run's pipeline, loaded and planned once per agent from a pristine checkout of its commit;
+   * each job then gets a copy of that checkout. Jobs of one run are many, commits few: loading
+   * and git would otherwise dominate short jobs.
+   */
+  #prepare(lease: Lease): Promise<Prepared> {
+    const key = JSON.stringify([lease.repo, lease.source]);
+    let prepared = this.#prepared.get(key);
+    if (prepared === undefined) {
+      const dir = path.join(
+        this.options.dataDir,
+        "pristine",
+        createHash("sha256").update(key).digest("hex").slice(0, 16),
+      );
+      prepared = (async () => {
+        await rm(dir, { recursive: true, force: true });
+        await this.#checkouts.checkout(lease.repo, lease.source.sha, lease.source.ref, dir);
+        const loaded = await loadRunSource(dir, lease.source);
+        const jobs = lease.source.frontEnd === "gitlab" ? [] : lease.source.jobs;
+        return { dir, loaded, plan: planPipeline(loaded.pipeline, jobs) };
+      })();
+      prepared.catch(() => this.#prepared.delete(key));
+      this.#prepared.set(key, prepared);
+      // Keep the few most recent commits; older pristine checkouts go.
+      for (const [old, entry] of this.#prepared) {
+        if (this.#prepared.size <= KEPT_PREPARED) break;
+        this.#prepared.delete(old);
+        void entry.then((p) => rm(p.dir, { recursive: true, force: true })).catch(() => undefined);
+      }
+    }
+    return prepared;
+  }
+
   async #execute(
     lease: Lease,
     workspace: string,
     uploader: BatchUploader,
     signal: AbortSignal,
   ): Promise<JobResult> {
-    const { source } = lease;
-    await this.#checkouts.checkout(lease.repo, source.sha, source.ref, workspace);
-    const loaded = await loadRunSource(workspace, source);
-    const plan = planPipeline(loaded.pipeline, source.frontEnd === "gitlab" ? [] : source.jobs);
+    const { dir, loaded, plan } = await this.#prepare(lease);
+    // One `cp -a` is several times cheaper than fs.cp's walk of the tree in JavaScript.
+    await mkdir(path.dirname(workspace), { recursive: true });
+    await execFileAsync("cp", ["-a", dir, workspace]);
     const target = plan.jobs.find((j) => j.key === lease.jobKey);
-    if (!target) throw new Error(`job ${lease.jobKey} is not in the pipeline at ${source.sha}`);
+    if (!target) throw new Error(`job ${lease.jobKey} is not in the pipeline at ${lease.source.sha}`);
     const needed = new Set(lease.needs.map((n) => n.key));
     const prior = await Promise.all(lease.needs.map((need) => this.#fetchNeed(lease, need)));
     const jobs: PlannedJob[] = plan.jobs.filter((j) => j === target || needed.has(j.key));
@@ -253,6 +291,18 @@ export class Agent {
   #log(message: string): void {
     this.options.log?.(message);
   }
+}
+
+const execFileAsync = promisify(execFile);
+
+/** How many commits' pipelines and checkouts an agent keeps ready. */
+const KEPT_PREPARED = 8;
+
+interface Prepared {
+  /** A checkout of the commit, copied for each job. */
+  dir: string;
+  loaded: SourcePipeline;
+  plan: Plan;
 }
 
 function toWire(result: JobResult): WireJobResult {

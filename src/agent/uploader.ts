@@ -69,6 +69,22 @@ export class BatchUploader implements RunObserver {
   }
 
   /** Closes the current batch and queues it behind the ones in flight. */
+  /**
+   * Waits for the batches in flight and hands back what is still buffered as the last batch,
+   * to send with the job's result; undefined when nothing is left.
+   */
+  async takeFinal(): Promise<{ batch: number; events: EngineEvent[]; logs: LogLine[] } | undefined> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#sending;
+    if (this.#events.length === 0 && this.#logs.length === 0) return undefined;
+    const batch = { batch: this.#next++, events: this.#events, logs: this.#logs };
+    this.#events = [];
+    this.#logs = [];
+    this.#bytes = 0;
+    return batch;
+  }
+
   #cut(): void {
     if (this.#events.length === 0 && this.#logs.length === 0) return;
     const batch = { batch: this.#next++, events: this.#events, logs: this.#logs };

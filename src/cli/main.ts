@@ -174,6 +174,7 @@ program
   .option("-p, --port <port>", "port to listen on (0: any free port)", nonNegativeInt, 7700)
   .option("--runners <n>", "built-in agents in this process (0: only remote agents)", nonNegativeInt, 2)
   .option("--lease-seconds <n>", "how long an agent's lease lasts without a heartbeat", positiveInt)
+  .option("--otlp-endpoint <url>", "send traces (OTLP/HTTP) here (default: $OTEL_EXPORTER_OTLP_ENDPOINT)")
   .action(async (flags: ServeFlags) => (await import("./commands/server.js")).serveCommand(flags));
 
 program

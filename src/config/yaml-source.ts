@@ -1,5 +1,5 @@
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument } from "yaml";
-import type { Document, Node } from "yaml";
+import type { Document, Node, Pair, YAMLMap } from "yaml";
 import type { Diagnostic, SourcePosition } from "../errors/index.js";
 
 export type YamlPath = readonly PropertyKey[];
@@ -67,6 +67,23 @@ export class YamlSource {
    * (a required key is missing) it falls back to the closest existing parent, which is where the
    * user has to add it.
    */
+  /** Each map's pairs by key, built once: a pipeline of thousands of jobs asks for thousands of positions. */
+  readonly #pairs = new WeakMap<object, Map<string, Pair<unknown, unknown>>>();
+
+  private pairsOf(map: YAMLMap<unknown, unknown>): Map<string, Pair<unknown, unknown>> {
+    let pairs = this.#pairs.get(map);
+    if (pairs === undefined) {
+      pairs = new Map();
+      for (const p of map.items) {
+        // The first of duplicate keys, as a linear search would find.
+        if (isPair(p) && isScalar(p.key) && !pairs.has(String(p.key.value)))
+          pairs.set(String(p.key.value), p);
+      }
+      this.#pairs.set(map, pairs);
+    }
+    return pairs;
+  }
+
   positionOf(path: YamlPath, options: { key?: boolean } = {}): SourcePosition {
     let node: unknown = this.doc.contents;
     let best: Node | null = this.doc.contents;
@@ -74,9 +91,7 @@ export class YamlSource {
       const segment = path[i];
       const last = i === path.length - 1;
       if (isMap(node)) {
-        const pair = node.items.find(
-          (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment),
-        );
+        const pair = this.pairsOf(node).get(String(segment));
         if (!pair) break;
         if (last && options.key && isScalar(pair.key)) {
           best = pair.key;

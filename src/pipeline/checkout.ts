@@ -132,7 +132,12 @@ export class Checkouts {
     const mirror = this.mirrorOf(repo);
     if (!existsSync(mirror) || !(await hasCommit(mirror, sha))) await this.fetch(repo);
     await mkdir(path.dirname(dest), { recursive: true });
-    await git(["clone", "--quiet", "--shared", "--no-checkout", mirror, dest], undefined, repo);
+    // No template: no sample hooks and description files, which every copy of the checkout pays for.
+    await git(
+      ["clone", "--quiet", "--shared", "--no-checkout", "--template=", mirror, dest],
+      undefined,
+      repo,
+    );
     const branch = ref?.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : undefined;
     const args = branch
       ? ["checkout", "--quiet", "-B", branch, sha]

@@ -72,7 +72,11 @@ export interface EngineOptions {
 
 /** Runs one job instance somewhere else and reports its result. */
 export interface JobRunner {
-  run(planned: PlannedJob, signal: AbortSignal): Promise<RemoteJobOutcome>;
+  run(
+    planned: PlannedJob,
+    signal: AbortSignal,
+    context: { concurrencyGroup: string | undefined },
+  ): Promise<RemoteJobOutcome>;
 }
 
 export interface RemoteJobOutcome {
@@ -619,7 +623,7 @@ export class Engine {
       // The job itself reports a bad continue-on-error expression where it runs.
     }
     this.continueOnError.set(planned.key, continueOnError);
-    const outcome = await runner.run(planned, signal);
+    const outcome = await runner.run(planned, signal, { concurrencyGroup: this.concurrencyGroup(planned) });
     if (!outcome.reported) {
       this.finishUnstarted(planned, outcome.result.status, outcome.reason ?? outcome.result.status);
     }

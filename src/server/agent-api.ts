@@ -32,14 +32,19 @@ export interface AgentApiOptions {
   secretKey: Buffer | undefined;
   leaseMs?: number;
   onLease?(job: QueuedJob): void;
+  onStepFinished?(job: QueuedJob, status: string, durationMs: number): void;
+  /** Aborted when the server shuts down: long polls answer at once. */
+  closing?: AbortSignal;
 }
 
 const leaseParams = z.object({ id: z.string().min(1) });
+const SEEN_EVERY_MS = 5_000;
 
 /** The routes agents call. Every one needs an agent token; user tokens are refused. */
 export function agentRoutes(router: Router, options: AgentApiOptions): void {
   const { store, live } = options;
   const leaseMs = options.leaseMs ?? LEASE_MS;
+  const seen = new Map<string, number>();
   const control = store.control;
 
   /** The lease, if the caller's agent still holds it. */
@@ -51,6 +56,31 @@ export function agentRoutes(router: Router, options: AgentApiOptions): void {
     return job;
   };
 
+  /** Applies one numbered batch of the lease holder's events and log lines. */
+  const ingest = async (job: QueuedJob, leaseId: string, body: z.infer<typeof batchSchema>) => {
+    const foreign = [...body.events, ...body.logs].find(
+      (e) => e.runId !== job.runId || e.jobKey !== job.jobKey,
+    );
+    if (foreign)
+      throw new HttpError(400, `the batch holds ${foreign.runId}/${foreign.jobKey}, not the leased job`);
+    const outcome = await control.ingest(
+      leaseId,
+      body.batch,
+      body.events as unknown as EngineEvent[],
+      body.logs as LogLine[],
+    );
+    if (outcome === "lease-lost") throw new HttpError(409, "this lease is no longer held");
+    if (outcome === "applied") {
+      for (const event of body.events) {
+        if (event.type !== "step.finished") continue;
+        const { status, durationMs } = event as unknown as { status: string; durationMs: number };
+        options.onStepFinished?.(job, status, durationMs);
+      }
+    }
+    live.notify(topics.run(job.runId));
+    return outcome;
+  };
+
   router.add({
     method: "POST",
     url: "/api/agent/lease",
@@ -60,16 +90,21 @@ export function agentRoutes(router: Router, options: AgentApiOptions): void {
     response: leaseSchema,
     handler: async ({ body, principal, reply, raw }) => {
       const deadline = Date.now() + body.waitMs;
-      await control.seeAgent({
-        id: body.agent,
-        name: body.name,
-        labels: body.labels,
-        tokenId: principal?.tokenId ?? "",
-        now: Date.now(),
-      });
+      // Last contact is kept to the nearest few seconds: a write per lease would cost a busy agent a transaction per job.
+      if ((seen.get(body.agent) ?? 0) < Date.now() - SEEN_EVERY_MS) {
+        seen.set(body.agent, Date.now());
+        await control.seeAgent({
+          id: body.agent,
+          name: body.name,
+          labels: body.labels,
+          tokenId: principal?.tokenId ?? "",
+          now: Date.now(),
+        });
+      }
       const gone = new AbortController();
       raw.raw.on("close", () => gone.abort());
       for (;;) {
+        if (gone.signal.aborted || options.closing?.aborted) return reply.status(204).send();
         const now = Date.now();
         const job = await control.lease({
           agent: body.agent,
@@ -84,7 +119,11 @@ export function agentRoutes(router: Router, options: AgentApiOptions): void {
           return leaseFor(job, options, leaseMs);
         }
         if (now >= deadline || gone.signal.aborted) return reply.status(204).send();
-        await live.wait(topics.queue, Math.min(500, deadline - now), gone.signal);
+        await live.wait(
+          topics.queue,
+          Math.min(500, deadline - now),
+          options.closing ? AbortSignal.any([gone.signal, options.closing]) : gone.signal,
+        );
       }
     },
   });
@@ -112,20 +151,7 @@ export function agentRoutes(router: Router, options: AgentApiOptions): void {
     body: batchSchema,
     handler: async ({ params, body }) => {
       const job = await held(params.id);
-      const foreign = [...body.events, ...body.logs].find(
-        (e) => e.runId !== job.runId || e.jobKey !== job.jobKey,
-      );
-      if (foreign)
-        throw new HttpError(400, `the batch holds ${foreign.runId}/${foreign.jobKey}, not the leased job`);
-      const outcome = await control.ingest(
-        params.id,
-        body.batch,
-        body.events as unknown as EngineEvent[],
-        body.logs as LogLine[],
-      );
-      if (outcome === "lease-lost") throw new HttpError(409, "this lease is no longer held");
-      live.notify(topics.run(job.runId));
-      return { outcome };
+      return { outcome: await ingest(job, params.id, body) };
     },
   });
 
@@ -198,12 +224,15 @@ export function agentRoutes(router: Router, options: AgentApiOptions): void {
     body: finishSchema,
     handler: async ({ params, body }) => {
       const job = await held(params.id);
+      if (body.batch) await ingest(job, params.id, body.batch);
       if (body.result.key !== job.jobKey)
         throw new HttpError(400, `the result is for ${body.result.key}, not ${job.jobKey}`);
       const accepted = await control.finish(params.id, body.result satisfies WireJobResult, Date.now());
       if (!accepted) throw new HttpError(409, "this lease is no longer held");
       live.notify(topics.job(job.runId, job.jobKey));
       live.notify(topics.run(job.runId));
+      // Its concurrency group is free: a job waiting for it may be leased now.
+      live.notify(topics.queue);
       return { accepted };
     },
   });
@@ -214,7 +243,8 @@ async function leaseFor(job: QueuedJob, options: AgentApiOptions, leaseMs: numbe
   const [run, control, offset] = await Promise.all([
     store.getRun(job.runId),
     store.control.getRunControl(job.runId),
-    store.control.lastStepAttempt(job.runId, job.jobKey),
+    // A first attempt has nothing before it to number after.
+    job.attempt === 1 ? 0 : store.control.lastStepAttempt(job.runId, job.jobKey),
   ]);
   if (!run || !control?.spec) throw new HttpError(500, `run ${job.runId} of a leased job is missing`);
   const spec = control.spec as { repo: string; source: RunSource };

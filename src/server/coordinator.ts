@@ -20,8 +20,8 @@ import type { WireJobResult } from "./protocol.js";
 export const OWNER_TTL_MS = 10_000;
 const CLAIM_EVERY_MS = 2_000;
 const REAP_EVERY_MS = 1_000;
-/** How often a waiting job checks the store, for changes made through another server. */
-const JOB_POLL_MS = 500;
+/** How often a run's waiting jobs are checked in the store, for changes made through another server. */
+const JOB_POLL_MS = 1_000;
 
 export interface TriggerRequest {
   event: string;
@@ -351,6 +351,10 @@ const DONE = new Set(["success", "failure", "cancelled", "skipped", "timed_out"]
 
 /** Hands a job to the queue and waits for an agent's result. */
 class QueueJobRunner implements JobRunner {
+  /** Jobs of the run waiting for an agent's result, and the status each was last seen in. */
+  readonly #waiting = new Map<string, string>();
+  #watching = false;
+
   constructor(
     private readonly options: {
       store: Store;
@@ -362,12 +366,16 @@ class QueueJobRunner implements JobRunner {
     private readonly runId: string,
   ) {}
 
-  async run(planned: PlannedJob, signal: AbortSignal): Promise<RemoteJobOutcome> {
+  async run(
+    planned: PlannedJob,
+    signal: AbortSignal,
+    context: { concurrencyGroup: string | undefined },
+  ): Promise<RemoteJobOutcome> {
     const { store, live } = this.options;
     const control = store.control;
     const latest = async () => (await control.jobAttempts(this.runId, planned.key)).at(-1);
     if ((await latest()) === undefined) {
-      await control.enqueue({
+      const touched = await control.enqueue({
         runId: this.runId,
         jobKey: planned.key,
         attempt: 1,
@@ -375,31 +383,74 @@ class QueueJobRunner implements JobRunner {
         labels: requiredLabels(planned),
         payload: { needs: planned.needs },
         now: Date.now(),
+        // Groups are per project, as GitHub's are per repository.
+        concurrencyGroup:
+          context.concurrencyGroup === undefined ? undefined : `${this.project}/${context.concurrencyGroup}`,
+        cancelInProgress: planned.job.concurrency?.cancelInProgress,
       });
+      for (const job of touched) live.notify(topics.job(job.runId, job.jobKey));
       live.notify(topics.queue);
     }
     let cancelSent = false;
-    for (;;) {
-      const job = await latest();
-      if (job?.status === "finished") {
-        const wire = job.result as WireJobResult;
-        this.options.hooks?.jobFinished?.(this.project, job, wire);
-        return { result: toJobResult(wire, this.runId, this.options.dataDir), reported: true };
+    this.#waiting.set(planned.key, "");
+    this.#watch();
+    try {
+      for (;;) {
+        const job = await latest();
+        if (job?.status === "finished") {
+          const wire = job.result as WireJobResult;
+          this.options.hooks?.jobFinished?.(this.project, job, wire);
+          return { result: toJobResult(wire, this.runId, this.options.dataDir), reported: true };
+        }
+        if (job?.status === "cancelled") {
+          return {
+            result: unstarted(planned.key, "cancelled"),
+            reported: false,
+            reason: job.reason ?? "cancelled",
+          };
+        }
+        if (signal.aborted && !cancelSent) {
+          cancelSent = true;
+          await control.cancelJob(this.runId, planned.key, Date.now());
+          continue;
+        }
+        // Woken by a finish through this server, or by the run's watcher for one through another.
+        await live.wait(topics.job(this.runId, planned.key), 30_000, cancelSent ? undefined : signal);
       }
-      if (job?.status === "cancelled") {
-        return {
-          result: unstarted(planned.key, "cancelled"),
-          reported: false,
-          reason: job.reason ?? "cancelled",
-        };
-      }
-      if (signal.aborted && !cancelSent) {
-        cancelSent = true;
-        await control.cancelJob(this.runId, planned.key, Date.now());
-        continue;
-      }
-      await live.wait(topics.job(this.runId, planned.key), JOB_POLL_MS, cancelSent ? undefined : signal);
+    } finally {
+      this.#waiting.delete(planned.key);
     }
+  }
+
+  /**
+   * One query per interval for the whole run, however many of its jobs wait: it wakes the jobs
+   * whose latest attempt changed (finished, cancelled, lost and re-queued) through another server.
+   */
+  #watch(): void {
+    if (this.#watching) return;
+    this.#watching = true;
+    const { store, live } = this.options;
+    const tick = async () => {
+      while (this.#waiting.size > 0) {
+        await new Promise((resolve) => setTimeout(resolve, JOB_POLL_MS).unref());
+        const latest = new Map<string, string>();
+        for (const attempt of await store.control.jobAttempts(this.runId)) {
+          latest.set(attempt.jobKey, `${attempt.attempt}:${attempt.status}`);
+        }
+        for (const [key, seen] of this.#waiting) {
+          const now = latest.get(key) ?? "";
+          if (now === seen) continue;
+          this.#waiting.set(key, now);
+          live.notify(topics.job(this.runId, key));
+        }
+      }
+    };
+    void tick()
+      .catch(() => undefined)
+      .finally(() => {
+        this.#watching = false;
+        if (this.#waiting.size > 0) this.#watch();
+      });
   }
 }
 

@@ -9,7 +9,7 @@ import { Checkouts } from "../pipeline/checkout.js";
 import { generateKeyFile, loadKey, SECRET_KEY_ENV } from "../secrets/crypto.js";
 import { openStore } from "../store/index.js";
 import type { Store, StoreLocation } from "../store/index.js";
-import { createLogger, createServerMetrics } from "../telemetry/index.js";
+import { createLogger, createServerMetrics, createTracing } from "../telemetry/index.js";
 import type { Logger } from "../telemetry/index.js";
 import { agentRoutes } from "./agent-api.js";
 import { apiRoutes } from "./api.js";
@@ -19,6 +19,7 @@ import { errorHandler, openApiDocument, Router } from "./http.js";
 import type { RegisteredRoute } from "./http.js";
 import { Live } from "./live.js";
 import { startRunnerPool } from "./runner-pool.js";
+import { traceRun } from "./run-trace.js";
 import { ServerTriggers, TRIGGER_EVERY_MS } from "./triggers.js";
 
 export interface ServeOptions {
@@ -36,6 +37,8 @@ export interface ServeOptions {
   version: string;
   /** The CLI script, for built-in steps (slo-gate, check) that run Slipway. */
   cliPath?: string | undefined;
+  /** OTLP/HTTP endpoint for traces (a span per run, job and step); default $OTEL_EXPORTER_OTLP_ENDPOINT, none if unset. */
+  otlpEndpoint?: string | undefined;
   /** How often polling and schedules are checked; tests shorten it. */
   triggerEveryMs?: number | undefined;
 }
@@ -69,6 +72,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const live = new Live();
     const checkouts = new Checkouts(path.join(options.dataDir, "git"));
     const metrics = createServerMetrics();
+    const endpoint = options.otlpEndpoint ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+    const tracing = createTracing({ ...(endpoint ? { endpoint } : {}), serviceName: "slipway" });
     metrics.setQueueDepthSource(async () => (await store.control.queueCounts()).queued ?? 0);
     metrics.setJobStateSource(() => store.control.queueCounts());
 
@@ -95,7 +100,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
             "lease expired",
           );
         },
-        runFinished: (project, runId, status) => logger.info({ project, run: runId, status }, "run finished"),
+        runFinished: (project, runId, status) => {
+          logger.info({ project, run: runId, status }, "run finished");
+          void traceRun(tracing, store, runId).catch((error: unknown) =>
+            logger.warn({ err: error }, "tracing a run"),
+          );
+        },
       },
     });
 
@@ -103,6 +113,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       loggerInstance: logger as FastifyBaseLogger,
       // Requests are measured by the metrics hook; a log line for each would drown the log.
       logController: new LogController({ disableRequestLogging: true }),
+      // Live streams and long polls never end on their own: closing the server ends them.
+      forceCloseConnections: true,
       bodyLimit: 512 * 1024 * 1024,
     });
     // Webhooks are verified over the exact bytes received, so JSON bodies keep them.
@@ -132,6 +144,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       );
     });
 
+    const closing = new AbortController();
     const auth = new Authenticator(store.control);
     const router = new Router(app, auth);
     apiRoutes(router, { store, coordinator, checkouts, live, secretKey, metrics, version: options.version });
@@ -141,6 +154,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       live,
       secretKey,
       ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
+      closing: closing.signal,
+      onStepFinished: (job, status, durationMs) =>
+        metrics.stepDuration.observe({ project: job.project, job: job.jobKey, status }, durationMs / 1000),
     });
     router.add({
       method: "GET",
@@ -201,7 +217,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     }, 5_000);
     agentsGauge.unref();
 
-    let closing: Promise<void> | undefined;
+    let closed: Promise<void> | undefined;
     return {
       url,
       serverId,
@@ -209,12 +225,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       store,
       routes: router.routes,
       close: () =>
-        (closing ??= (async () => {
+        (closed ??= (async () => {
+          closing.abort();
           clearInterval(agentsGauge);
           clearInterval(triggerTimer);
           await pool?.close();
           await coordinator.close();
           await app.close();
+          await tracing.shutdown().catch((error: unknown) => logger.warn({ err: error }, "flushing traces"));
           await store.close();
         })()),
     };

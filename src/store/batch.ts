@@ -3,7 +3,7 @@
  * 32766 parameters and PostgreSQL more than 65535; staying under the smaller one keeps a single
  * code path for both.
  */
-const MAX_BOUND_PARAMETERS = 30_000;
+export const MAX_BOUND_PARAMETERS = 30_000;
 
 /** Splits rows for multi-row inserts so no statement binds more parameters than both dialects allow. */
 export function chunkRows<T extends object>(rows: readonly T[]): T[][] {

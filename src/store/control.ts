@@ -1,15 +1,9 @@
+import { CompiledQuery, PostgresAdapter } from "kysely";
 import type { Insertable, Kysely, Selectable } from "kysely";
 import type { EngineEvent, LogLine } from "../pipeline/events.js";
-import { chunkRows, num, optNum } from "./batch.js";
+import { MAX_BOUND_PARAMETERS, num, optNum } from "./batch.js";
 import { allocate, appendEvents, projectEvents } from "./projection.js";
-import type {
-  ApiTokensTable,
-  AuditLogTable,
-  Database,
-  JobQueueTable,
-  LogLinesTable,
-  ProjectsTable,
-} from "./schema.js";
+import type { ApiTokensTable, AuditLogTable, Database, JobQueueTable, ProjectsTable } from "./schema.js";
 
 export interface ProjectRecord {
   name: string;
@@ -320,7 +314,12 @@ export class ControlStore {
 
   // The job queue
 
-  /** Queues an attempt of a job, unless that attempt is already queued (a coordinator resuming). */
+  /**
+   * Queues an attempt of a job, unless that attempt is already queued (a coordinator resuming).
+   * A job in a concurrency group supersedes the group's older waiting jobs (they are cancelled,
+   * as GitHub keeps one pending job per group) and, with cancel-in-progress, asks the running
+   * one to stop. Returns the jobs it cancelled or asked to stop.
+   */
   async enqueue(job: {
     runId: string;
     jobKey: string;
@@ -329,30 +328,63 @@ export class ControlStore {
     labels: readonly string[];
     payload: unknown;
     now: number;
-  }): Promise<void> {
-    await this.#db
-      .insertInto("job_queue")
-      .values({
-        run_id: job.runId,
-        job_key: job.jobKey,
-        attempt: job.attempt,
-        status: "queued",
-        project: job.project,
-        labels: JSON.stringify(job.labels),
-        payload: JSON.stringify(job.payload),
-        result: null,
-        agent: null,
-        lease_id: null,
-        lease_until: null,
-        enqueued_at: job.now,
-        leased_at: null,
-        finished_at: null,
-        cancel_requested: 0,
-        batch_seq: 0,
-        reason: null,
-      })
-      .onConflict((oc) => oc.columns(["run_id", "job_key", "attempt"]).doNothing())
-      .execute();
+    concurrencyGroup?: string | undefined;
+    cancelInProgress?: boolean | undefined;
+  }): Promise<{ runId: string; jobKey: string }[]> {
+    return this.#db.transaction().execute(async (trx) => {
+      const touched: { runId: string; jobKey: string }[] = [];
+      const group = job.concurrencyGroup;
+      if (group !== undefined) {
+        const superseded = await trx
+          .updateTable("job_queue")
+          .set({
+            status: "cancelled",
+            finished_at: job.now,
+            reason: `superseded by a newer job in concurrency group ${group}`,
+          })
+          .where("concurrency_group", "=", group)
+          .where("status", "=", "queued")
+          .where((eb) => eb.or([eb("run_id", "!=", job.runId), eb("job_key", "!=", job.jobKey)]))
+          .returning(["run_id", "job_key"])
+          .execute();
+        touched.push(...superseded.map((r) => ({ runId: r.run_id, jobKey: r.job_key })));
+        if (job.cancelInProgress) {
+          const stopping = await trx
+            .updateTable("job_queue")
+            .set({ cancel_requested: 1 })
+            .where("concurrency_group", "=", group)
+            .where("status", "=", "leased")
+            .returning(["run_id", "job_key"])
+            .execute();
+          touched.push(...stopping.map((r) => ({ runId: r.run_id, jobKey: r.job_key })));
+        }
+      }
+      await trx
+        .insertInto("job_queue")
+        .values({
+          run_id: job.runId,
+          job_key: job.jobKey,
+          attempt: job.attempt,
+          status: "queued",
+          project: job.project,
+          labels: JSON.stringify(job.labels),
+          payload: JSON.stringify(job.payload),
+          result: null,
+          agent: null,
+          lease_id: null,
+          lease_until: null,
+          enqueued_at: job.now,
+          leased_at: null,
+          finished_at: null,
+          cancel_requested: 0,
+          batch_seq: 0,
+          reason: null,
+          concurrency_group: group ?? null,
+        })
+        .onConflict((oc) => oc.columns(["run_id", "job_key", "attempt"]).doNothing())
+        .execute();
+      return touched;
+    });
   }
 
   /** Every attempt of a job, oldest first. */
@@ -387,7 +419,7 @@ export class ControlStore {
     for (let offset = 0; ; offset += CANDIDATES) {
       const candidates = await this.#db
         .selectFrom("job_queue")
-        .select(["run_id", "job_key", "attempt", "labels"])
+        .select(["run_id", "job_key", "attempt", "labels", "concurrency_group"])
         .where("status", "=", "queued")
         .orderBy("enqueued_at")
         .orderBy("run_id")
@@ -399,20 +431,39 @@ export class ControlStore {
         const wanted = JSON.parse(c.labels) as string[];
         if (!wanted.every((label) => have.has(label))) continue;
         const taken = await this.#db
-          .updateTable("job_queue")
-          .set({
-            status: "leased",
-            agent: options.agent,
-            lease_id: options.leaseId,
-            lease_until: options.until,
-            leased_at: options.now,
+          .transaction()
+          .execute(async (trx) => {
+            // The group's holder row is the lock: taken here or not at all.
+            if (c.concurrency_group !== null) {
+              const held = await trx
+                .insertInto("group_holders")
+                .values({ concurrency_group: c.concurrency_group, lease_id: options.leaseId })
+                .onConflict((oc) => oc.column("concurrency_group").doNothing())
+                .executeTakeFirst();
+              if (Number(held.numInsertedOrUpdatedRows ?? 0) === 0) return false;
+            }
+            const updated = await trx
+              .updateTable("job_queue")
+              .set({
+                status: "leased",
+                agent: options.agent,
+                lease_id: options.leaseId,
+                lease_until: options.until,
+                leased_at: options.now,
+              })
+              .where("run_id", "=", c.run_id)
+              .where("job_key", "=", c.job_key)
+              .where("attempt", "=", c.attempt)
+              .where("status", "=", "queued")
+              .executeTakeFirst();
+            if (Number(updated.numUpdatedRows) === 0) throw new LostRace();
+            return true;
           })
-          .where("run_id", "=", c.run_id)
-          .where("job_key", "=", c.job_key)
-          .where("attempt", "=", c.attempt)
-          .where("status", "=", "queued")
-          .executeTakeFirst();
-        if (Number(taken.numUpdatedRows) > 0) return this.getLease(options.leaseId);
+          .catch((error: unknown) => {
+            if (error instanceof LostRace) return false;
+            throw error;
+          });
+        if (taken) return this.getLease(options.leaseId);
       }
       if (candidates.length < CANDIDATES) return undefined;
     }
@@ -468,13 +519,16 @@ export class ControlStore {
 
   /** Records a job's result, once: only the current lease holder can finish it. */
   async finish(leaseId: string, result: unknown, now: number): Promise<boolean> {
-    const updated = await this.#db
-      .updateTable("job_queue")
-      .set({ status: "finished", result: JSON.stringify(result), finished_at: now })
-      .where("lease_id", "=", leaseId)
-      .where("status", "=", "leased")
-      .executeTakeFirst();
-    return Number(updated.numUpdatedRows) > 0;
+    return this.#db.transaction().execute(async (trx) => {
+      const updated = await trx
+        .updateTable("job_queue")
+        .set({ status: "finished", result: JSON.stringify(result), finished_at: now })
+        .where("lease_id", "=", leaseId)
+        .where("status", "=", "leased")
+        .executeTakeFirst();
+      await trx.deleteFrom("group_holders").where("lease_id", "=", leaseId).execute();
+      return Number(updated.numUpdatedRows) > 0;
+    });
   }
 
   /**
@@ -522,6 +576,8 @@ export class ControlStore {
           .where("status", "=", "leased")
           .executeTakeFirst();
         if (Number(marked.numUpdatedRows) === 0) return false;
+        if (row.lease_id !== null)
+          await trx.deleteFrom("group_holders").where("lease_id", "=", row.lease_id).execute();
         await trx
           .insertInto("job_queue")
           .values({
@@ -651,6 +707,9 @@ export class ControlStore {
   }
 }
 
+/** Another server leased the candidate between reading and updating it. */
+class LostRace extends Error {}
+
 /** Candidate rows read per round when leasing. */
 const CANDIDATES = 50;
 
@@ -660,29 +719,45 @@ export async function insertLogs(trx: Kysely<Database>, logs: readonly LogLine[]
   const counts = new Map<string, number>();
   for (const l of logs) counts.set(l.runId, (counts.get(l.runId) ?? 0) + 1);
   const next = await allocate(trx, "log_count", counts);
-  const rows: Insertable<LogLinesTable>[] = logs.map((l) => {
+  const values: unknown[] = [];
+  for (const l of logs) {
     const runSeq = (next.get(l.runId) ?? 0) + 1;
     next.set(l.runId, runSeq);
-    return {
-      run_id: l.runId,
-      job_key: l.jobKey,
-      step_index: l.stepIndex,
-      attempt: l.attempt,
-      seq: l.seq,
-      at: l.at,
-      stream: l.stream,
-      text: l.text,
-      run_seq: runSeq,
-    };
-  });
-  for (const part of chunkRows(rows)) {
-    await trx
-      .insertInto("log_lines")
-      .values(part)
-      // A writer that retries a batch after a lost acknowledgement must not fail or duplicate.
-      .onConflict((oc) => oc.columns(["run_id", "job_key", "step_index", "attempt", "seq"]).doNothing())
-      .execute();
+    values.push(l.runId, l.jobKey, l.stepIndex, l.attempt, l.seq, l.at, l.stream, l.text, runSeq);
   }
+  // Written as one prepared statement per chunk rather than through the query builder: compiling
+  // an insert of thousands of rows node by node cost more than the database's work on it.
+  const postgres = trx.getExecutor().adapter instanceof PostgresAdapter;
+  const perRow = LOG_COLUMNS.length;
+  const rowsPerChunk = Math.floor(MAX_BOUND_PARAMETERS / perRow);
+  for (let start = 0; start < logs.length; start += rowsPerChunk) {
+    const count = Math.min(rowsPerChunk, logs.length - start);
+    const parameters = values.slice(start * perRow, (start + count) * perRow);
+    await trx.executeQuery(CompiledQuery.raw(insertLogsSql(count, postgres), parameters));
+  }
+}
+
+const LOG_COLUMNS = ["run_id", "job_key", "step_index", "attempt", "seq", "at", "stream", "text", "run_seq"];
+const insertLogsText = new Map<string, string>();
+
+/** `INSERT ... VALUES (...), (...)` for `rows` rows in the dialect's placeholder style, kept once made. */
+function insertLogsSql(rows: number, postgres: boolean): string {
+  const key = `${rows}:${postgres}`;
+  let text = insertLogsText.get(key);
+  if (text === undefined) {
+    const tuples: string[] = [];
+    for (let r = 0; r < rows; r++) {
+      const slots = LOG_COLUMNS.map((_, c) => (postgres ? `$${r * LOG_COLUMNS.length + c + 1}` : "?"));
+      tuples.push(`(${slots.join(", ")})`);
+    }
+    // A writer that retries a batch after a lost acknowledgement must not fail or duplicate.
+    text =
+      `insert into "log_lines" (${LOG_COLUMNS.map((c) => `"${c}"`).join(", ")}) values ${tuples.join(", ")} ` +
+      `on conflict ("run_id", "job_key", "step_index", "attempt", "seq") do nothing`;
+    if (insertLogsText.size > 64) insertLogsText.clear();
+    insertLogsText.set(key, text);
+  }
+  return text;
 }
 
 /** Closes the steps a lost attempt left running, in the tables and the event log, and says why. */

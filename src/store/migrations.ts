@@ -261,7 +261,15 @@ const controlPlane: Migration = {
       .addColumn("cancel_requested", "integer", (c) => c.notNull().defaultTo(0))
       .addColumn("batch_seq", "integer", (c) => c.notNull().defaultTo(0))
       .addColumn("reason", "text")
+      .addColumn("concurrency_group", "text")
       .addPrimaryKeyConstraint("job_queue_pk", ["run_id", "job_key", "attempt"])
+      .execute();
+    // One row per concurrency group in use: its primary key is the lock that lets one job of the
+    // group run at a time across every server.
+    await db.schema
+      .createTable("group_holders")
+      .addColumn("concurrency_group", "text", (c) => c.primaryKey())
+      .addColumn("lease_id", "text", (c) => c.notNull())
       .execute();
     await db.schema
       .createIndex("job_queue_status")

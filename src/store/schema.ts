@@ -24,6 +24,7 @@ export interface Database {
   agents: AgentsTable;
   secrets: SecretsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  group_holders: GroupHoldersTable;
 }
 
 /** Counters that must stay unique across processes sharing a database (run numbers). */
@@ -229,6 +230,13 @@ export interface JobQueueTable {
   /** The last log/event batch accepted from the lease holder: a retried batch is not applied twice. */
   batch_seq: number;
   reason: string | null;
+  /** The job's concurrency group, evaluated: one job of a group runs at a time, server-wide. */
+  concurrency_group: string | null;
+}
+
+export interface GroupHoldersTable {
+  concurrency_group: string;
+  lease_id: string;
 }
 
 export interface AgentsTable {

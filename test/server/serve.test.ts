@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from "vitest";
 import { signGeneric } from "../../src/server/webhooks/index.js";
 import { cli } from "../support/cli.js";
 import { api, exampleRepo, startAgent, startServe } from "../support/slipway-server.js";
@@ -86,6 +86,14 @@ describe("slipway serve with agents", () => {
     agents.push(startAgent(server.url, agentToken.stdout.trim(), { name: "agent-one" }));
     agents.push(startAgent(server.url, agentToken.stdout.trim(), { name: "agent-two" }));
   }, 60_000);
+
+  beforeEach(() => {
+    // A failure under load is only understood with what the processes said.
+    onTestFailed(() => {
+      console.error(`server stderr:\n${server.stderr()}`);
+      for (const [i, agent] of agents.entries()) console.error(`agent ${i + 1} stderr:\n${agent.stderr()}`);
+    });
+  });
 
   afterAll(async () => {
     for (const agent of agents) await agent.stop();

@@ -31,6 +31,113 @@ export function describeStoreContract(
       if (!closed) await store.close();
     });
 
+    describe("control plane: the job queue", () => {
+      const enqueue = (
+        jobKey: string,
+        extra: { group?: string; cancelInProgress?: boolean; runId?: string } = {},
+      ) =>
+        store.control.enqueue({
+          runId: extra.runId ?? "run-q",
+          jobKey,
+          attempt: 1,
+          project: "p",
+          labels: [],
+          payload: {},
+          now: T0,
+          concurrencyGroup: extra.group,
+          cancelInProgress: extra.cancelInProgress,
+        });
+      const lease = (leaseId: string, now = T0) =>
+        store.control.lease({ agent: `agent-${leaseId}`, labels: [], leaseId, now, until: now + 60_000 });
+
+      it("leases each queued job once, however many agents ask at the same time", async () => {
+        for (let i = 0; i < 20; i++) await enqueue(`job-${String(i).padStart(2, "0")}`);
+        const leases = await Promise.all(Array.from({ length: 40 }, (_, i) => lease(`lease-${i}`)));
+        const taken = leases.filter((l) => l !== undefined);
+        expect(taken).toHaveLength(20);
+        expect(new Set(taken.map((l) => l?.jobKey)).size).toBe(20);
+        expect(await store.control.queueCounts()).toEqual({ leased: 20 });
+      });
+
+      it("leases only jobs whose labels the agent has", async () => {
+        await store.control.enqueue({
+          runId: "run-q",
+          jobKey: "gpu",
+          attempt: 1,
+          project: "p",
+          labels: ["gpu"],
+          payload: {},
+          now: T0,
+        });
+        expect(await lease("plain")).toBeUndefined();
+        const taken = await store.control.lease({
+          agent: "a",
+          labels: ["gpu", "linux"],
+          leaseId: "l",
+          now: T0,
+          until: T0 + 1,
+        });
+        expect(taken?.jobKey).toBe("gpu");
+      });
+
+      it("runs one job of a concurrency group at a time, keeps one waiting, and asks the running one to stop on cancel-in-progress", async () => {
+        await enqueue("deploy", { runId: "run-1", group: "p/prod" });
+        expect((await lease("l1"))?.runId).toBe("run-1");
+        await enqueue("deploy", { runId: "run-2", group: "p/prod" });
+        expect(await lease("l2")).toBeUndefined();
+        // A third run supersedes the second, which is still waiting.
+        const touched = await enqueue("deploy", { runId: "run-3", group: "p/prod" });
+        expect(touched).toEqual([{ runId: "run-2", jobKey: "deploy" }]);
+        expect((await store.control.jobAttempts("run-2"))[0]?.status).toBe("cancelled");
+        expect(await store.control.heartbeat("l1", T0 + 1)).toEqual({ cancel: false });
+        // Finishing frees the group for the waiting job.
+        expect(await store.control.finish("l1", { ok: true }, T0 + 2)).toBe(true);
+        expect((await lease("l3"))?.runId).toBe("run-3");
+        const stopping = await enqueue("deploy", { runId: "run-4", group: "p/prod", cancelInProgress: true });
+        expect(stopping).toEqual([{ runId: "run-3", jobKey: "deploy" }]);
+        expect(await store.control.heartbeat("l3", T0 + 3)).toEqual({ cancel: true });
+        // Other groups are not held up.
+        await enqueue("deploy", { runId: "run-5", group: "p/staging" });
+        expect((await lease("l5"))?.runId).toBe("run-5");
+      });
+
+      it("loses an expired lease, queues the next attempt, and refuses the old holder", async () => {
+        await store.recordEvents([queued("run-q", T0)]);
+        await enqueue("build");
+        const first = await lease("old", T0);
+        expect(first?.attempt).toBe(1);
+        expect(await store.control.expireLeases(T0 + 30_000)).toEqual([]);
+        const lost = await store.control.expireLeases(T0 + 61_000);
+        expect(lost.map((j) => [j.jobKey, j.attempt, j.status])).toEqual([["build", 1, "lost"]]);
+        expect(await store.control.heartbeat("old", T0 + 62_000)).toBeUndefined();
+        expect(await store.control.finish("old", {}, T0 + 62_000)).toBe(false);
+        expect(await store.control.ingest("old", 1, [], [])).toBe("lease-lost");
+        const second = await lease("new", T0 + 62_000);
+        expect([second?.jobKey, second?.attempt]).toEqual(["build", 2]);
+        expect((await store.control.jobAttempts("run-q", "build")).map((a) => a.status)).toEqual([
+          "lost",
+          "leased",
+        ]);
+      });
+
+      it("applies a numbered batch once and keeps the lines in arrival order", async () => {
+        await store.recordEvents([queued("run-q", T0)]);
+        await enqueue("build");
+        await lease("l");
+        const lines = [log("run-q", "build", 0, 1, 1, "one"), log("run-q", "build", 0, 1, 2, "two")];
+        expect(await store.control.ingest("l", 1, [], lines)).toBe("applied");
+        expect(await store.control.ingest("l", 1, [], lines)).toBe("duplicate");
+        expect(await store.control.ingest("l", 2, [], [log("run-q", "build", 0, 1, 3, "three")])).toBe(
+          "applied",
+        );
+        const tail = await store.readLogsAfter("run-q", 1, 10);
+        expect(tail.map((l) => [l.runSeq, l.text])).toEqual([
+          [2, "two"],
+          [3, "three"],
+        ]);
+      });
+    });
+
     it("queues a run with a number, its planned jobs in plan order and its steps, all queued", async () => {
       await store.recordEvents([queued("run-a", T0)]);
 

@@ -18,6 +18,7 @@ export interface ServeFlags {
   port: number;
   runners: number;
   leaseSeconds?: number;
+  otlpEndpoint?: string;
 }
 
 /** `slipway serve`: the control plane, until SIGINT or SIGTERM. */
@@ -31,6 +32,7 @@ export async function serveCommand(flags: ServeFlags): Promise<void> {
     port: flags.port,
     runners: flags.runners,
     leaseMs: flags.leaseSeconds ? flags.leaseSeconds * 1000 : undefined,
+    otlpEndpoint: flags.otlpEndpoint,
     version,
     cliPath: process.argv[1],
   });
