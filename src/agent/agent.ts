@@ -1,9 +1,8 @@
 import { createHash, randomUUID } from "node:crypto";
-import { execFile } from "node:child_process";
+import type { Stats } from "node:fs";
 import { mkdir, rm, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { SlotExecutor } from "../executors/index.js";
 import { Engine, INHERITED_ENV } from "../pipeline/index.js";
 import type { JobResult, PlannedJob } from "../pipeline/index.js";
@@ -12,6 +11,7 @@ import type { TestCaseResult } from "../pipeline/events.js";
 import { planPipeline } from "../pipeline/plan.js";
 import type { Plan } from "../pipeline/plan.js";
 import { loadRunSource } from "../pipeline/run-source.js";
+import { copyFiles, listFiles } from "../pipeline/workspace.js";
 import type { SourcePipeline } from "../pipeline/run-source.js";
 import { openStore } from "../store/index.js";
 import type { Store } from "../store/index.js";
@@ -164,7 +164,8 @@ export class Agent {
         await this.#checkouts.checkout(lease.repo, lease.source.sha, lease.source.ref, dir);
         const loaded = await loadRunSource(dir, lease.source);
         const jobs = lease.source.frontEnd === "gitlab" ? [] : lease.source.jobs;
-        return { dir, loaded, plan: planPipeline(loaded.pipeline, jobs) };
+        // Listed once: each job's copy then costs a copy per file and nothing more.
+        return { dir, files: await listFiles(dir), loaded, plan: planPipeline(loaded.pipeline, jobs) };
       })();
       prepared.catch(() => this.#prepared.delete(key));
       this.#prepared.set(key, prepared);
@@ -184,10 +185,9 @@ export class Agent {
     uploader: BatchUploader,
     signal: AbortSignal,
   ): Promise<JobResult> {
-    const { dir, loaded, plan } = await this.#prepare(lease);
-    // One `cp -a` is several times cheaper than fs.cp's walk of the tree in JavaScript.
-    await mkdir(path.dirname(workspace), { recursive: true });
-    await execFileAsync("cp", ["-a", dir, workspace]);
+    const { dir, files, loaded, plan } = await this.#prepare(lease);
+    await mkdir(workspace, { recursive: true });
+    await copyFiles(dir, workspace, files);
     const target = plan.jobs.find((j) => j.key === lease.jobKey);
     if (!target) throw new Error(`job ${lease.jobKey} is not in the pipeline at ${lease.source.sha}`);
     const needed = new Set(lease.needs.map((n) => n.key));
@@ -279,7 +279,9 @@ export class Agent {
         },
       );
     }
-    await rm(path.join(this.options.dataDir, "needs", lease.leaseId), { recursive: true, force: true });
+    if (lease.needs.some((n) => n.artifacts.length > 0)) {
+      await rm(path.join(this.options.dataDir, "needs", lease.leaseId), { recursive: true, force: true });
+    }
   }
 
   /** The agent's own store: only its cache entries live there. */
@@ -293,14 +295,13 @@ export class Agent {
   }
 }
 
-const execFileAsync = promisify(execFile);
-
 /** How many commits' pipelines and checkouts an agent keeps ready. */
 const KEPT_PREPARED = 8;
 
 interface Prepared {
   /** A checkout of the commit, copied for each job. */
   dir: string;
+  files: { path: string; stat: Stats }[];
   loaded: SourcePipeline;
   plan: Plan;
 }

@@ -231,6 +231,23 @@ async function copyEntries(source: string, target: string, paths: string[]): Pro
     else if (stat.isFile() || stat.isSymbolicLink()) files.push({ path, stat });
   }
 
+  await copyFiles(source, target, files);
+
+  let count = files.length;
+  for (const path of nested) count += await copyTree(join(source, path), join(target, path));
+  return count;
+}
+
+/**
+ * Copies the listed files and symlinks (paths relative to `source`, with their lstat) into
+ * `target`, creating only the deepest directories: the fast path for a tree whose listing is
+ * already known (a snapshot, an agent's pristine checkout copied for each job).
+ */
+export async function copyFiles(
+  source: string,
+  target: string,
+  files: readonly { path: string; stat: Stats }[],
+): Promise<void> {
   const dirs = new Set<string>();
   for (const { path } of files) {
     const dir = dirname(join(target, path));
@@ -257,10 +274,22 @@ async function copyEntries(source: string, target: string, paths: string[]): Pro
       await copyFile(from, to, constants.COPYFILE_FICLONE);
     }
   });
+}
 
-  let count = files.length;
-  for (const path of nested) count += await copyTree(join(source, path), join(target, path));
-  return count;
+/** Every file and symlink under `dir` (directories walked, `.git` included), with its lstat. */
+export async function listFiles(dir: string): Promise<{ path: string; stat: Stats }[]> {
+  const out: { path: string; stat: Stats }[] = [];
+  const visit = async (relative: string): Promise<void> => {
+    const entries = await readdir(join(dir, relative), { withFileTypes: true });
+    for (const entry of entries) {
+      const path = relative ? `${relative}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) await visit(path);
+      else if (entry.isFile() || entry.isSymbolicLink())
+        out.push({ path, stat: await lstat(join(dir, path)) });
+    }
+  };
+  await visit("");
+  return out;
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

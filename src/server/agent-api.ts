@@ -1,13 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { mkdir, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import type { EngineEvent, LogLine, TestCaseResult } from "../pipeline/events.js";
 import type { RunSource } from "../pipeline/run-source.js";
-import type { QueuedJob, Store } from "../store/index.js";
+import type { QueuedJob, RunRecord, Store } from "../store/index.js";
 import { decryptSecret } from "../secrets/crypto.js";
-import { artifactPath } from "./coordinator.js";
+import { artifactKey } from "../store/blobs.js";
+import type { BlobStore } from "../store/blobs.js";
 import { HttpError } from "./http.js";
 import type { Router } from "./http.js";
 import type { Live } from "./live.js";
@@ -27,6 +26,7 @@ export const LEASE_MS = 60_000;
 
 export interface AgentApiOptions {
   store: Store;
+  blobs: BlobStore;
   dataDir: string;
   live: Live;
   secretKey: Buffer | undefined;
@@ -187,14 +187,16 @@ export function agentRoutes(router: Router, options: AgentApiOptions): void {
     handler: async ({ params, query, body }) => {
       const job = await held(params.id);
       const relative = safeRelative(query.path);
-      const target = artifactPath(options.dataDir, job.runId, job.jobKey, relative);
-      await mkdir(path.dirname(target), { recursive: true });
-      const temporary = `${target}.${randomUUID()}.part`;
       const data = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
-      await writeFile(temporary, data);
-      await rename(temporary, target);
+      const stored = await options.blobs.put(artifactKey(job.runId, job.jobKey, relative), data);
       await store.recordArtifacts([
-        { runId: job.runId, jobKey: job.jobKey, path: relative, sizeBytes: data.length, storedAt: target },
+        {
+          runId: job.runId,
+          jobKey: job.jobKey,
+          path: relative,
+          sizeBytes: data.length,
+          storedAt: stored.location,
+        },
       ]);
       return { path: relative, sizeBytes: data.length };
     },
@@ -208,10 +210,9 @@ export function agentRoutes(router: Router, options: AgentApiOptions): void {
     params: z.object({ run: z.string(), job: z.string() }),
     query: z.object({ path: z.string().min(1) }),
     handler: async ({ params, query, reply }) => {
-      const file = artifactPath(options.dataDir, params.run, params.job, safeRelative(query.path));
-      const info = await stat(file).catch(() => undefined);
-      if (!info?.isFile()) throw new HttpError(404, `no artifact ${query.path} of ${params.job}`);
-      return reply.header("content-type", "application/octet-stream").send(createReadStream(file));
+      const content = await options.blobs.get(artifactKey(params.run, params.job, safeRelative(query.path)));
+      if (!content) throw new HttpError(404, `no artifact ${query.path} of ${params.job}`);
+      return reply.header("content-type", "application/octet-stream").send(content);
     },
   });
 
@@ -238,16 +239,38 @@ export function agentRoutes(router: Router, options: AgentApiOptions): void {
   });
 }
 
+/**
+ * What every lease of a run repeats (its record and how to load its pipeline), read once per run
+ * for a while: none of it changes after the run is created.
+ */
+const runFacts = new Map<
+  string,
+  { at: number; facts: Promise<{ run: RunRecord; spec: { repo: string; source: RunSource } }> }
+>();
+const RUN_FACTS_MS = 60_000;
+
+function factsOf(store: Store, runId: string) {
+  const now = Date.now();
+  const cached = runFacts.get(runId);
+  if (cached && cached.at > now - RUN_FACTS_MS) return cached.facts;
+  const facts = (async () => {
+    const [run, control] = await Promise.all([store.getRun(runId), store.control.getRunControl(runId)]);
+    if (!run || !control?.spec) throw new HttpError(500, `run ${runId} of a leased job is missing`);
+    return { run, spec: control.spec as { repo: string; source: RunSource } };
+  })();
+  facts.catch(() => runFacts.delete(runId));
+  if (runFacts.size > 1_000) runFacts.clear();
+  runFacts.set(runId, { at: now, facts });
+  return facts;
+}
+
 async function leaseFor(job: QueuedJob, options: AgentApiOptions, leaseMs: number): Promise<Lease> {
   const { store } = options;
-  const [run, control, offset] = await Promise.all([
-    store.getRun(job.runId),
-    store.control.getRunControl(job.runId),
+  const [{ run, spec }, offset] = await Promise.all([
+    factsOf(store, job.runId),
     // A first attempt has nothing before it to number after.
     job.attempt === 1 ? 0 : store.control.lastStepAttempt(job.runId, job.jobKey),
   ]);
-  if (!run || !control?.spec) throw new HttpError(500, `run ${job.runId} of a leased job is missing`);
-  const spec = control.spec as { repo: string; source: RunSource };
   const needKeys = (job.payload as { needs?: string[] }).needs ?? [];
   const needs: WireJobResult[] = [];
   for (const key of needKeys) {
@@ -316,7 +339,7 @@ export function secretContext(project: string, name: string): string {
 }
 
 /** An artifact path inside the job's directory: relative, without `..`. */
-function safeRelative(given: string): string {
+export function safeRelative(given: string): string {
   const normal = path.posix.normalize(given.replaceAll("\\", "/"));
   if (normal.startsWith("/") || normal === ".." || normal.startsWith("../")) {
     throw new HttpError(400, `artifact path ${given} must be relative to the workspace`);

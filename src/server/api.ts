@@ -12,7 +12,10 @@ import { HttpError } from "./http.js";
 import type { RouteRequest, Router } from "./http.js";
 import type { Live } from "./live.js";
 import { topics } from "./live.js";
-import { secretContext } from "./agent-api.js";
+import { safeRelative, secretContext } from "./agent-api.js";
+import { artifactKey } from "../store/blobs.js";
+import type { BlobStore } from "../store/blobs.js";
+import path from "node:path";
 import {
   GENERIC_DELIVERY_HEADER,
   GENERIC_SIGNATURE_HEADER,
@@ -28,6 +31,7 @@ import type { WebhookOutcome } from "./webhooks/index.js";
 
 export interface ApiOptions {
   store: Store;
+  blobs: BlobStore;
   coordinator: Coordinator;
   checkouts: Checkouts;
   live: Live;
@@ -381,6 +385,24 @@ export function apiRoutes(router: Router, options: ApiOptions): void {
         path: a.path,
         sizeBytes: a.sizeBytes,
       })),
+  });
+
+  router.add({
+    method: "GET",
+    url: "/api/runs/:id/artifacts/file",
+    summary: "Download one artifact of a run",
+    access: { role: "viewer", project: projectOfRun },
+    params: runParams,
+    query: z.object({ job: z.string().min(1), path: z.string().min(1) }),
+    handler: async ({ params, query, reply }) => {
+      const content = await options.blobs.get(artifactKey(params.id, query.job, safeRelative(query.path)));
+      if (!content) throw new HttpError(404, `no artifact ${query.path} of ${query.job} in run ${params.id}`);
+      const name = path.posix.basename(query.path).replace(/[^A-Za-z0-9._-]/g, "_");
+      return reply
+        .header("content-type", "application/octet-stream")
+        .header("content-disposition", `attachment; filename="${name}"`)
+        .send(content);
+    },
   });
 
   router.add({

@@ -12,6 +12,7 @@ import { planPipeline } from "../pipeline/plan.js";
 import { discoverPipelines, loadRunSource, NotTriggered, requiredLabels } from "../pipeline/run-source.js";
 import type { FrontEnd, RunSource, SourcePipeline } from "../pipeline/run-source.js";
 import type { ProjectRecord, QueuedJob, Store } from "../store/index.js";
+import { artifactKey } from "../store/blobs.js";
 import type { Live } from "./live.js";
 import { topics } from "./live.js";
 import type { WireJobResult } from "./protocol.js";
@@ -321,7 +322,7 @@ export class Coordinator {
     for (const job of jobs) {
       if (!DONE.has(job.status)) continue;
       const wire = finished.get(job.key);
-      if (wire) prior.push(toJobResult(wire, runId, this.options.dataDir));
+      if (wire) prior.push(toJobResult(wire, runId));
       else if (!attempts.some((a) => a.jobKey === job.key && a.status !== "cancelled")) {
         prior.push({
           key: job.key,
@@ -400,7 +401,7 @@ class QueueJobRunner implements JobRunner {
         if (job?.status === "finished") {
           const wire = job.result as WireJobResult;
           this.options.hooks?.jobFinished?.(this.project, job, wire);
-          return { result: toJobResult(wire, this.runId, this.options.dataDir), reported: true };
+          return { result: toJobResult(wire, this.runId), reported: true };
         }
         if (job?.status === "cancelled") {
           return {
@@ -458,12 +459,7 @@ function unstarted(key: string, status: JobResult["status"]): JobResult {
   return { key, status, outputs: {}, resultHash: sha256(`${key}:${status}`), artifacts: [], cacheHit: false };
 }
 
-/** Where the server keeps an artifact a job uploaded. */
-export function artifactPath(dataDir: string, runId: string, jobKey: string, relative: string): string {
-  return path.join(dataDir, "artifacts", runId, jobKey.replace(/[^A-Za-z0-9_.-]+/g, "_"), relative);
-}
-
-export function toJobResult(wire: WireJobResult, runId: string, dataDir: string): JobResult {
+export function toJobResult(wire: WireJobResult, runId: string): JobResult {
   return {
     key: wire.key,
     status: wire.status,
@@ -475,7 +471,8 @@ export function toJobResult(wire: WireJobResult, runId: string, dataDir: string)
       jobKey: wire.key,
       path: a.path,
       sizeBytes: a.sizeBytes,
-      storedAt: artifactPath(dataDir, runId, wire.key, a.path),
+      // On a server, artifacts are blobs: the engine there never opens them, agents download them.
+      storedAt: artifactKey(runId, wire.key, a.path),
     })),
   };
 }

@@ -8,6 +8,7 @@ import type { FastifyBaseLogger } from "fastify";
 import { Checkouts } from "../pipeline/checkout.js";
 import { generateKeyFile, loadKey, SECRET_KEY_ENV } from "../secrets/crypto.js";
 import { openStore } from "../store/index.js";
+import { FileBlobStore } from "../store/blobs.js";
 import type { Store, StoreLocation } from "../store/index.js";
 import { createLogger, createServerMetrics, createTracing } from "../telemetry/index.js";
 import type { Logger } from "../telemetry/index.js";
@@ -70,6 +71,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const secretKey = await serverKey(options.dataDir);
     const adminToken = await firstAdminToken(store, options.dataDir);
     const live = new Live();
+    const blobs = new FileBlobStore(options.dataDir);
     const checkouts = new Checkouts(path.join(options.dataDir, "git"));
     const metrics = createServerMetrics();
     const endpoint = options.otlpEndpoint ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
@@ -147,9 +149,19 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const closing = new AbortController();
     const auth = new Authenticator(store.control);
     const router = new Router(app, auth);
-    apiRoutes(router, { store, coordinator, checkouts, live, secretKey, metrics, version: options.version });
+    apiRoutes(router, {
+      store,
+      blobs,
+      coordinator,
+      checkouts,
+      live,
+      secretKey,
+      metrics,
+      version: options.version,
+    });
     agentRoutes(router, {
       store,
+      blobs,
       dataDir: options.dataDir,
       live,
       secretKey,

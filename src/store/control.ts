@@ -416,7 +416,9 @@ export class ControlStore {
     until: number;
   }): Promise<QueuedJob | undefined> {
     const have = new Set(options.labels);
-    for (let offset = 0; ; offset += CANDIDATES) {
+    // Candidates skipped (labels, a held group) stay queued: the next read starts after them.
+    // Candidates lost to another agent leave the queue, so the offset does not count them.
+    for (let offset = 0; ;) {
       const candidates = await this.#db
         .selectFrom("job_queue")
         .select(["run_id", "job_key", "attempt", "labels", "concurrency_group"])
@@ -429,7 +431,10 @@ export class ControlStore {
         .execute();
       for (const c of candidates) {
         const wanted = JSON.parse(c.labels) as string[];
-        if (!wanted.every((label) => have.has(label))) continue;
+        if (!wanted.every((label) => have.has(label))) {
+          offset++;
+          continue;
+        }
         const taken = await this.#db
           .transaction()
           .execute(async (trx) => {
@@ -440,7 +445,7 @@ export class ControlStore {
                 .values({ concurrency_group: c.concurrency_group, lease_id: options.leaseId })
                 .onConflict((oc) => oc.column("concurrency_group").doNothing())
                 .executeTakeFirst();
-              if (Number(held.numInsertedOrUpdatedRows ?? 0) === 0) return false;
+              if (Number(held.numInsertedOrUpdatedRows ?? 0) === 0) return "held";
             }
             const updated = await trx
               .updateTable("job_queue")
@@ -457,13 +462,14 @@ export class ControlStore {
               .where("status", "=", "queued")
               .executeTakeFirst();
             if (Number(updated.numUpdatedRows) === 0) throw new LostRace();
-            return true;
+            return "taken";
           })
           .catch((error: unknown) => {
-            if (error instanceof LostRace) return false;
+            if (error instanceof LostRace) return "lost";
             throw error;
           });
-        if (taken) return this.getLease(options.leaseId);
+        if (taken === "taken") return this.getLease(options.leaseId);
+        if (taken === "held") offset++;
       }
       if (candidates.length < CANDIDATES) return undefined;
     }
@@ -711,7 +717,7 @@ export class ControlStore {
 class LostRace extends Error {}
 
 /** Candidate rows read per round when leasing. */
-const CANDIDATES = 50;
+const CANDIDATES = 16;
 
 /** Inserts log lines numbered in their run's arrival order, inside the caller's transaction. */
 export async function insertLogs(trx: Kysely<Database>, logs: readonly LogLine[]): Promise<void> {
@@ -727,35 +733,41 @@ export async function insertLogs(trx: Kysely<Database>, logs: readonly LogLine[]
   }
   // Written as one prepared statement per chunk rather than through the query builder: compiling
   // an insert of thousands of rows node by node cost more than the database's work on it.
-  const postgres = trx.getExecutor().adapter instanceof PostgresAdapter;
+  if (trx.getExecutor().adapter instanceof PostgresAdapter) {
+    // PostgreSQL takes the batch as one array per column: nine parameters however many lines,
+    // where a multi-row VALUES makes it parse and plan a statement of thousands of parameters.
+    const columns = LOG_COLUMNS.map((_, c) => values.filter((_, i) => i % LOG_COLUMNS.length === c));
+    await trx.executeQuery(CompiledQuery.raw(INSERT_LOGS_UNNEST, columns));
+    return;
+  }
   const perRow = LOG_COLUMNS.length;
   const rowsPerChunk = Math.floor(MAX_BOUND_PARAMETERS / perRow);
   for (let start = 0; start < logs.length; start += rowsPerChunk) {
     const count = Math.min(rowsPerChunk, logs.length - start);
     const parameters = values.slice(start * perRow, (start + count) * perRow);
-    await trx.executeQuery(CompiledQuery.raw(insertLogsSql(count, postgres), parameters));
+    await trx.executeQuery(CompiledQuery.raw(insertLogsSql(count), parameters));
   }
 }
 
 const LOG_COLUMNS = ["run_id", "job_key", "step_index", "attempt", "seq", "at", "stream", "text", "run_seq"];
-const insertLogsText = new Map<string, string>();
+const insertLogsText = new Map<number, string>();
+const INSERT_LOGS_UNNEST =
+  `insert into "log_lines" (${LOG_COLUMNS.map((c) => `"${c}"`).join(", ")}) ` +
+  `select * from unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[], $6::bigint[], $7::text[], $8::text[], $9::bigint[]) ` +
+  `on conflict ("run_id", "job_key", "step_index", "attempt", "seq") do nothing`;
 
-/** `INSERT ... VALUES (...), (...)` for `rows` rows in the dialect's placeholder style, kept once made. */
-function insertLogsSql(rows: number, postgres: boolean): string {
-  const key = `${rows}:${postgres}`;
-  let text = insertLogsText.get(key);
+/** SQLite's `INSERT ... VALUES (...), (...)` for `rows` rows, kept once made. */
+function insertLogsSql(rows: number): string {
+  let text = insertLogsText.get(rows);
   if (text === undefined) {
-    const tuples: string[] = [];
-    for (let r = 0; r < rows; r++) {
-      const slots = LOG_COLUMNS.map((_, c) => (postgres ? `$${r * LOG_COLUMNS.length + c + 1}` : "?"));
-      tuples.push(`(${slots.join(", ")})`);
-    }
+    const tuple = `(${LOG_COLUMNS.map(() => "?").join(", ")})`;
+    const tuples = new Array<string>(rows).fill(tuple);
     // A writer that retries a batch after a lost acknowledgement must not fail or duplicate.
     text =
       `insert into "log_lines" (${LOG_COLUMNS.map((c) => `"${c}"`).join(", ")}) values ${tuples.join(", ")} ` +
       `on conflict ("run_id", "job_key", "step_index", "attempt", "seq") do nothing`;
     if (insertLogsText.size > 64) insertLogsText.clear();
-    insertLogsText.set(key, text);
+    insertLogsText.set(rows, text);
   }
   return text;
 }

@@ -2,7 +2,7 @@ import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from "vitest";
 import { signGeneric } from "../../src/server/webhooks/index.js";
 import { cli } from "../support/cli.js";
-import { api, exampleRepo, startAgent, startServe } from "../support/slipway-server.js";
+import { api, eventually, exampleRepo, gitRepo, startAgent, startServe } from "../support/slipway-server.js";
 import type { AgentProcess, ServerProcess } from "../support/slipway-server.js";
 
 interface RunView {
@@ -177,6 +177,23 @@ describe("slipway serve with agents", () => {
         await api<{ path: string }[]>(server.url, server.adminToken, "GET", `/api/runs/${runId}/artifacts`)
       ).body;
       expect(artifacts.map((a) => a.path)).toContain("out/node-service-1.4.0.tgz");
+      const tarball = await fetch(
+        `${server.url}/api/runs/${runId}/artifacts/file?job=package&path=${encodeURIComponent("out/node-service-1.4.0.tgz")}`,
+        { headers: { authorization: `Bearer ${server.adminToken}` } },
+      );
+      expect(tarball.status).toBe(200);
+      const bytes = Buffer.from(await tarball.arrayBuffer());
+      expect([bytes[0], bytes[1]]).toEqual([0x1f, 0x8b]);
+      expect(bytes.length).toBe(
+        (artifacts as { path: string; sizeBytes?: number }[]).find((a) => a.path.endsWith(".tgz"))?.sizeBytes,
+      );
+      const escape = await fetch(
+        `${server.url}/api/runs/${runId}/artifacts/file?job=package&path=../../secret.key`,
+        {
+          headers: { authorization: `Bearer ${server.adminToken}` },
+        },
+      );
+      expect(escape.status).toBe(400);
 
       // A redelivery of the same webhook starts nothing.
       const again = await fetch(`${server.url}/api/webhooks/generic/demo`, {
@@ -205,6 +222,57 @@ describe("slipway serve with agents", () => {
       expect(triggered?.source).toBe("127.0.0.1");
       expect(entries.some((e) => e.action === "project.create")).toBe(true);
       expect(entries.some((e) => e.action === "token.create")).toBe(true);
+    },
+  );
+
+  it(
+    "cancels a running job on its agent within a heartbeat, and the run ends cancelled",
+    { timeout: 120_000 },
+    async () => {
+      const slow = gitRepo({
+        "slipway.yaml": "name: slow\njobs:\n  wait:\n    steps:\n      - run: echo waiting; sleep 120\n",
+      });
+      expect(
+        (await api(server.url, server.adminToken, "POST", "/api/projects", { name: "slow", repo: slow }))
+          .status,
+      ).toBe(201);
+      const started = await api<{ runs: { id: string }[] }>(
+        server.url,
+        server.adminToken,
+        "POST",
+        "/api/projects/slow/runs",
+        {},
+      );
+      const runId = started.body.runs[0]?.id ?? "";
+      await eventually(
+        async () => {
+          const logs = await api<{ text: string }[]>(
+            server.url,
+            server.adminToken,
+            "GET",
+            `/api/runs/${runId}/logs`,
+          );
+          return logs.body.some((l) => l.text === "waiting") ? true : undefined;
+        },
+        60_000,
+        "the job to start",
+      );
+      const asked = Date.now();
+      expect((await api(server.url, server.adminToken, "POST", `/api/runs/${runId}/cancel`)).status).toBe(
+        200,
+      );
+      const view = await eventually(
+        async () => {
+          const r = await api<RunView>(server.url, server.adminToken, "GET", `/api/runs/${runId}`);
+          return r.body.run.status === "cancelled" ? r.body : undefined;
+        },
+        60_000,
+        "the run to be cancelled",
+      );
+      // Heartbeats come every quarter of the 60 s lease: the agent stops the job well before the sleep ends.
+      expect(Date.now() - asked).toBeLessThan(30_000);
+      expect(view.jobs[0]?.status).toBe("cancelled");
+      expect(view.jobs[0]?.attempts.map((a) => a.status)).toEqual(["finished"]);
     },
   );
 
