@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import Fastify, { LogController } from "fastify";
 import type { FastifyBaseLogger } from "fastify";
+import { writeFileAtomic } from "../config/atomic-write.js";
 import { Checkouts } from "../pipeline/checkout.js";
 import { generateKeyFile, loadKey, SECRET_KEY_ENV } from "../secrets/crypto.js";
 import { openStore } from "../store/index.js";
@@ -281,14 +282,7 @@ export async function readAdminToken(dataDir: string): Promise<string | undefine
   return (await readFile(path.join(dataDir, "admin-token"), "utf8").catch(() => undefined))?.trim();
 }
 
-/** Writes a file only its owner can read, whole or not at all: a temporary file made 0600, then renamed. */
+/** Writes a file only its owner can read, whole or not at all. */
 export async function writeSecretFile(file: string, content: string): Promise<void> {
-  const temporary = `${file}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
-  try {
-    await writeFile(temporary, content, { mode: 0o600, flag: "wx" });
-    await rename(temporary, file);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
+  await writeFileAtomic(file, content, 0o600);
 }

@@ -1,8 +1,8 @@
-import { randomUUID } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
+import { writeFileAtomic } from "../config/atomic-write.js";
 
 /**
  * Where the server keeps files: artifacts now, cache entries and Terraform plans later. Keys are
@@ -31,16 +31,7 @@ export class FileBlobStore implements BlobStore {
 
   async put(key: string, data: Buffer): Promise<{ sizeBytes: number; location: string }> {
     const file = this.#file(key);
-    await mkdir(path.dirname(file), { recursive: true });
-    // Written aside and renamed: a reader never sees half a file, a crash never leaves one.
-    const temporary = `${file}.${randomUUID()}.part`;
-    try {
-      await writeFile(temporary, data);
-      await rename(temporary, file);
-    } catch (error) {
-      await rm(temporary, { force: true });
-      throw error;
-    }
+    await writeFileAtomic(file, data);
     return { sizeBytes: data.length, location: file };
   }
 
