@@ -113,16 +113,18 @@ describe("slipway serve with agents", () => {
       expect(unsigned.status).toBe(401);
 
       const { timestamp, signature } = signGeneric(secret, body, Math.floor(Date.now() / 1000));
-      const delivered = await fetch(`${server.url}/api/webhooks/generic/demo`, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "x-slipway-timestamp": timestamp,
-          "x-slipway-signature": signature,
-          "x-slipway-delivery": "delivery-1",
-        },
-        body,
-      });
+      const deliver = () =>
+        fetch(`${server.url}/api/webhooks/generic/demo`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            "x-slipway-timestamp": timestamp,
+            "x-slipway-signature": signature,
+            "x-slipway-delivery": "delivery-1",
+          },
+          body,
+        });
+      const delivered = await deliver();
       expect(delivered.status).toBe(201);
       const trigger = (await delivered.json()) as { runs: { id: string; file: string }[] };
       expect(trigger.runs.map((r) => r.file)).toEqual(["slipway.yaml"]);
@@ -196,16 +198,7 @@ describe("slipway serve with agents", () => {
       expect(escape.status).toBe(400);
 
       // A redelivery of the same webhook starts nothing.
-      const again = await fetch(`${server.url}/api/webhooks/generic/demo`, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "x-slipway-timestamp": timestamp,
-          "x-slipway-signature": signature,
-          "x-slipway-delivery": "delivery-1",
-        },
-        body,
-      });
+      const again = await deliver();
       expect(((await again.json()) as { ignored?: string }).ignored).toMatch(/already received/);
 
       const audit = cli(repo, ["audit", "--server", server.url, "--token", server.adminToken, "--json"]);
