@@ -19,6 +19,13 @@ export const FRAMEWORKS = [
 ] as const;
 export type Framework = (typeof FRAMEWORKS)[number];
 
+/** The formats a report is written in. */
+export const CHECK_FORMATS = ["text", "json", "sarif", "junit"] as const;
+export type CheckFormat = (typeof CHECK_FORMATS)[number];
+
+/** What `--fail-on` and a check step's `fail-on` take: a severity, or none to never fail. */
+export const FAIL_ON = [...SEVERITIES, "none"] as const;
+
 /** A range in a scanned file. Lines and columns are 1-based; `file` is relative to the scan root. */
 export interface SourceSpan {
   file: string;

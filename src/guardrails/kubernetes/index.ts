@@ -139,7 +139,10 @@ async function scanKubernetes(
     if (!checkedByRender.has(path) && !plan.neverRaw.has(path)) objects.push(...list);
 
   // Helm: render each chart; without helm, say so rather than misreading templates.
-  const lineCounts = new Map(files.map((file) => [file.path, file.text.split("\n").length]));
+  // Line counts only map rendered charts back to their templates: none without a chart.
+  const lineCounts = new Map(
+    charts.length === 0 ? [] : files.map((file) => [file.path, lineCount(file.text)]),
+  );
   const renders = await mapLimit(charts, RENDER_CONCURRENCY, (chart) => {
     const chartFile = byPath.get(chart === "." ? CHART_FILE : `${chart}/${CHART_FILE}`);
     const cwd = chartFile ? dirname(chartFile.absolutePath) : context.root;
@@ -192,4 +195,10 @@ async function scanKubernetes(
   result.diagnostics.push(...custom.diagnostics);
   result.files = [...read].filter((path) => byPath.has(path)).sort();
   return result;
+}
+
+function lineCount(text: string): number {
+  let count = 1;
+  for (let at = text.indexOf("\n"); at !== -1; at = text.indexOf("\n", at + 1)) count++;
+  return count;
 }

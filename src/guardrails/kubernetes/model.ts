@@ -99,8 +99,6 @@ const POD_TEMPLATE: Readonly<Record<string, readonly string[]>> = {
   CronJob: ["spec", "jobTemplate", "spec", "template"],
 };
 
-export const WORKLOAD_KINDS = new Set(["Pod", ...Object.keys(POD_TEMPLATE)]);
-
 /** Kinds whose pods run until stopped, where probes matter. */
 export const LONG_RUNNING_KINDS = new Set([
   "Pod",

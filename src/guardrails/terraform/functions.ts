@@ -46,10 +46,6 @@ export function callFunction(name: string, args: HclValue[], context: FunctionCo
   }
 }
 
-export function isKnownFunction(name: string): boolean {
-  return (name.startsWith("core::") ? name.slice(6) : name) in FUNCTIONS;
-}
-
 /** Functions whose result can be known with an unknown argument. */
 const TOLERATES_UNKNOWN = new Set(["coalesce", "concat", "length", "merge", "tolist", "toset", "compact"]);
 

@@ -8,6 +8,7 @@
 import { createRequire } from "node:module";
 import { Language, Parser, type TreeCursor } from "web-tree-sitter";
 import type { ScanDiagnostic, SourceSpan } from "../model.js";
+import { LineIndex } from "../source-text.js";
 import type {
   Attribute,
   BinaryOperator,
@@ -192,8 +193,7 @@ function convert(cursor: TreeCursor, grammar: Grammar, text: string, path: strin
     return node;
   };
   const root = read();
-  const lines = lineStarts(text);
-  const converter = new Converter(text, path, lines);
+  const converter = new Converter(text, new LineIndex(path, text));
   const body = root.children.find((c) => c.type === "body");
   const file: ParsedFile = {
     path,
@@ -230,28 +230,6 @@ export function emptyBody(): Body {
   return { attributes: [], blocks: [] };
 }
 
-export function lineStarts(text: string): number[] {
-  const starts = [0];
-  let at = text.indexOf("\n");
-  while (at !== -1) {
-    starts.push(at + 1);
-    at = text.indexOf("\n", at + 1);
-  }
-  return starts;
-}
-
-/** 0-based line of a character offset. */
-function lineOf(starts: readonly number[], offset: number): number {
-  let low = 0;
-  let high = starts.length - 1;
-  while (low < high) {
-    const mid = (low + high + 1) >> 1;
-    if ((starts[mid] ?? 0) <= offset) low = mid;
-    else high = mid - 1;
-  }
-  return low;
-}
-
 const BINARY = new Set<string>(["*", "/", "%", "+", "-", ">", ">=", "<", "<=", "==", "!=", "&&", "||"]);
 const QUOTED_ESCAPE = /\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|(.))|\$\$\{|%%\{/gs;
 const TEMPLATE_ESCAPE = /\$\$\{|%%\{/g;
@@ -263,20 +241,11 @@ class Malformed extends Error {}
 class Converter {
   constructor(
     private readonly text: string,
-    private readonly path: string,
-    private readonly lines: readonly number[],
+    private readonly lines: LineIndex,
   ) {}
 
   span(start: number, end: number): SourceSpan {
-    const line = lineOf(this.lines, start);
-    const endLine = lineOf(this.lines, end);
-    return {
-      file: this.path,
-      line: line + 1,
-      column: start - (this.lines[line] ?? 0) + 1,
-      endLine: endLine + 1,
-      endColumn: end - (this.lines[endLine] ?? 0) + 1,
-    };
+    return this.lines.span(start, end);
   }
 
   private slice(node: Node): string {
@@ -581,7 +550,7 @@ class Converter {
     const from = newline === -1 ? open.end : newline + 1;
     // The content runs to the start of the closing marker's line, newline included.
     const to =
-      close && !close.missing ? (this.lines[lineOf(this.lines, close.start)] ?? close.start) : node.end;
+      close && !close.missing ? this.lines.lineStart(this.lines.position(close.start).line) : node.end;
     const outer = this.indent;
     // `<<-` removes the indentation of the least indented line before anything else is read.
     this.indent = this.slice(start) === "<<-" ? commonIndent(this.text.slice(from, to)) : 0;

@@ -9,7 +9,8 @@ import type { ModuleConfig, VariableDecl } from "./config.js";
 import { Scope, evaluateBinding, type Binding, type ModuleScope } from "./evaluate.js";
 import { fromJson } from "./functions.js";
 import { UNKNOWN, type HclValue } from "./model.js";
-import { lineStarts } from "./parser.js";
+import { JsonSyntaxError, jsonValue, parseJsonSource } from "./json-source.js";
+import type { JsonNode } from "./json-source.js";
 import type { Expr, ParsedFile } from "./syntax.js";
 import { convertToType } from "./types.js";
 
@@ -46,47 +47,24 @@ export function varFileFromJson(
   text: string,
 ): { file: VarFile; diagnostics: ScanDiagnostic[] } {
   const values = new Map<string, { value: HclValue; span: SourceSpan }>();
-  let parsed: unknown;
+  let root: JsonNode;
   try {
-    parsed = JSON.parse(text);
+    root = parseJsonSource(text, path);
   } catch (error) {
-    return { file: { path, values }, diagnostics: [jsonDiagnostic(path, text, error)] };
-  }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
+    if (!(error instanceof JsonSyntaxError)) throw error;
     return {
       file: { path, values },
-      diagnostics: [
-        { span: { file: path, line: 1, column: 1 }, message: "a .tfvars.json file must hold an object" },
-      ],
+      diagnostics: [{ span: error.span, message: `invalid JSON: ${error.message}` }],
     };
-  const starts = lineStarts(text);
-  for (const [name, value] of Object.entries(parsed as Record<string, unknown>))
-    values.set(name, { value: fromJson(value), span: keySpan(path, text, starts, name) });
-  return { file: { path, values }, diagnostics: [] };
-}
-
-/** The line of `"name":` in a JSON text (the first one; good enough for top-level keys). */
-export function keySpan(path: string, text: string, starts: readonly number[], name: string): SourceSpan {
-  const at = text.indexOf(`${JSON.stringify(name)}`);
-  if (at === -1) return { file: path, line: 1, column: 1 };
-  let line = 0;
-  while (line + 1 < starts.length && (starts[line + 1] ?? 0) <= at) line++;
-  return { file: path, line: line + 1, column: at - (starts[line] ?? 0) + 1 };
-}
-
-export function jsonDiagnostic(path: string, text: string, error: unknown): ScanDiagnostic {
-  const message = error instanceof Error ? error.message : String(error);
-  // V8 reports "... at position N" (and, in newer versions, line and column).
-  const position = /position (\d+)/.exec(message);
-  let line = 1;
-  let column = 1;
-  if (position?.[1]) {
-    const offset = Number(position[1]);
-    const before = text.slice(0, offset).split("\n");
-    line = before.length;
-    column = (before[before.length - 1]?.length ?? 0) + 1;
   }
-  return { span: { file: path, line, column }, message: `invalid JSON: ${message}` };
+  if (root.kind !== "object")
+    return {
+      file: { path, values },
+      diagnostics: [{ span: root.span, message: "a .tfvars.json file must hold an object" }],
+    };
+  for (const entry of root.entries)
+    values.set(entry.key, { value: fromJson(jsonValue(entry.value)), span: entry.keySpan });
+  return { file: { path, values }, diagnostics: [] };
 }
 
 export interface RootInputs {

@@ -9,8 +9,6 @@ export function workflowRule(rule: Omit<WorkflowRule, "framework">): WorkflowRul
 
 export const SECURITY_HARDENING =
   "https://docs.github.com/en/actions/security-for-github-actions/security-guides/security-hardening-for-github-actions";
-export const WORKFLOW_SYNTAX =
-  "https://docs.github.com/en/actions/writing-workflows/workflow-syntax-for-github-actions";
 
 /** Every step with its job, in file order. */
 export function allSteps(workflow: Workflow): { job: Job; step: Step }[] {
