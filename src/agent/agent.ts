@@ -387,8 +387,8 @@ class AgentStore implements Store {
   listArtifacts(runId: string) {
     return this.local.listArtifacts(runId);
   }
-  listEvents(runId: string) {
-    return this.local.listEvents(runId);
+  listEvents(runId: string, after?: number) {
+    return this.local.listEvents(runId, after);
   }
   close(): Promise<void> {
     return Promise.resolve();

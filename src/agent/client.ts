@@ -69,8 +69,6 @@ export class ApiClient {
         const body = (
           text && response.headers.get("content-type")?.includes("json") ? JSON.parse(text) : text
         ) as T;
-        if (response.status >= 500 && options.retry !== false)
-          throw new ServerError(response.status, describe(body));
         if (response.status >= 400) throw new ServerError(response.status, describe(body));
         return { status: response.status, body };
       } catch (error) {

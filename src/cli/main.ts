@@ -7,6 +7,7 @@ import type { SourceFlags, WorkflowFlags } from "./commands/load.js";
 import type { CheckFlags } from "./commands/check.js";
 import type { SloGateFlags } from "./commands/slo.js";
 import type { AgentFlags, RemoteFlags, ServeFlags } from "./commands/server.js";
+import { CHECK_FORMATS, FAIL_ON, FRAMEWORKS } from "../guardrails/model.js";
 
 declare const __SLIPWAY_VERSION__: string | undefined;
 /** Set by the bundler (scripts/build.mjs); "dev" when run from sources. */
@@ -323,31 +324,17 @@ program
     "Review Terraform, CloudFormation, Kubernetes, Dockerfiles, CI workflows and secrets for security risks",
   )
   .argument("[paths...]", "files or directories to scan (default: .)")
-  .addOption(
-    new Option("--format <format>", "report format")
-      .choices(["text", "json", "sarif", "junit"])
-      .default("text"),
-  )
+  .addOption(new Option("--format <format>", "report format").choices(CHECK_FORMATS).default("text"))
   .option(
     "-o, --output <file>",
     "write the report to a file (the text summary still goes to standard output)",
   )
   .addOption(
     new Option("--fail-on <severity>", "exit 1 when a finding is at or above this severity")
-      .choices(["info", "low", "medium", "high", "critical", "none"])
+      .choices(FAIL_ON)
       .default("low"),
   )
-  .addOption(
-    new Option("--framework <name...>", "only these frameworks").choices([
-      "terraform",
-      "cloudformation",
-      "kubernetes",
-      "dockerfile",
-      "github-actions",
-      "gitlab-ci",
-      "secrets",
-    ]),
-  )
+  .addOption(new Option("--framework <name...>", "only these frameworks").choices(FRAMEWORKS))
   .option("--rule <id...>", "only these rules")
   .option("--skip-rule <id...>", "never these rules")
   .option("--exclude <glob...>", "files not to scan, e.g. 'test/fixtures/**'")

@@ -79,6 +79,17 @@ export function issueToDiagnostics(
 }
 
 /** In file order, as a compiler lists them. */
+/** Drops repeats of the same problem at the same place (a template met by every job using it). */
+export function dedupeDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diagnostics.filter((d) => {
+    const key = `${d.position.file}:${d.position.line}:${d.position.column}:${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 export function sortByPosition(diagnostics: Diagnostic[]): Diagnostic[] {
   return diagnostics.sort(
     (a, b) => a.position.line - b.position.line || a.position.column - b.position.column,

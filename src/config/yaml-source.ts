@@ -62,11 +62,6 @@ export class YamlSource {
     return { file: this.file, line: pos.line, column: pos.col };
   }
 
-  /**
-   * Position of the value at `path`, or of its key when `key` is set. When the path does not exist
-   * (a required key is missing) it falls back to the closest existing parent, which is where the
-   * user has to add it.
-   */
   /** Each map's pairs by key, built once: a pipeline of thousands of jobs asks for thousands of positions. */
   readonly #pairs = new WeakMap<object, Map<string, Pair<unknown, unknown>>>();
 
@@ -84,6 +79,11 @@ export class YamlSource {
     return pairs;
   }
 
+  /**
+   * Position of the value at `path`, or of its key when `key` is set. When the path does not exist
+   * (a required key is missing) it falls back to the closest existing parent, which is where the
+   * user has to add it.
+   */
   positionOf(path: YamlPath, options: { key?: boolean } = {}): SourcePosition {
     let node: unknown = this.doc.contents;
     let best: Node | null = this.doc.contents;

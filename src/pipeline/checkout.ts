@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { EnvironmentError, UsageError } from "../errors/index.js";
@@ -43,7 +43,6 @@ export class Checkouts {
       const temp = `${mirror}.${process.pid}.tmp`;
       await rm(temp, { recursive: true, force: true });
       await git(["clone", "--quiet", "--mirror", repo, temp], undefined, repo);
-      const { rename } = await import("node:fs/promises");
       await rename(temp, mirror).catch(async (error: NodeJS.ErrnoException) => {
         // Another process made it first: theirs is as good.
         await rm(temp, { recursive: true, force: true });

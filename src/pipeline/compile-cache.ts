@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { writeFileAtomic } from "../config/atomic-write.js";
 import type { Pipeline } from "./ir.js";
 
 export interface CompileCache {
@@ -32,10 +33,7 @@ export async function compileWithCache(
   }
   const pipeline = await compile(text, displayPath);
   try {
-    await mkdir(cache.dir, { recursive: true });
-    const temporary = `${entry}.${process.pid}.tmp`;
-    await writeFile(temporary, JSON.stringify(pipeline));
-    await rename(temporary, entry);
+    await writeFileAtomic(entry, JSON.stringify(pipeline));
   } catch {
     // The cache is an optimisation; a read-only data directory must not fail the command.
   }

@@ -6,7 +6,7 @@ import path from "node:path";
 import { ProcessExecutor, SlotExecutor } from "../executors/index.js";
 import type { Executor } from "../executors/index.js";
 import { EnvironmentError } from "../errors/index.js";
-import { openStore } from "../store/index.js";
+import { openStore, storeLocation } from "../store/index.js";
 import type { Store } from "../store/index.js";
 import { Engine } from "./engine.js";
 import type { RunObserver, RunResult } from "./engine.js";
@@ -86,7 +86,7 @@ export function defaultDataDir(projectDir: string): string {
 }
 
 export async function openLocalStore(dataDir: string): Promise<Store> {
-  const store = await openStore({ kind: "sqlite", file: path.join(dataDir, "slipway.db") });
+  const store = await openStore(storeLocation(dataDir, undefined));
   await markDeadRunsInterrupted(store, dataDir);
   return store;
 }
@@ -207,8 +207,8 @@ async function pruneWorkspaces(runsDir: string, keep: number): Promise<void> {
   }
 }
 
-function newRunId(): string {
-  // Time first, so ids sort by start time; random after, so two runs in one millisecond differ.
+/** A new run id: time first, so ids sort by start; random after, so two in one millisecond differ. */
+export function newRunId(): string {
   return `${Date.now().toString(36)}${randomBytes(5).toString("hex")}`;
 }
 

@@ -1,11 +1,10 @@
 import { randomUUID } from "node:crypto";
-import path from "node:path";
 import { z } from "zod";
 import type { EngineEvent, LogLine, TestCaseResult } from "../pipeline/events.js";
 import type { RunSource } from "../pipeline/run-source.js";
 import type { QueuedJob, RunRecord, Store } from "../store/index.js";
 import { decryptSecret } from "../secrets/crypto.js";
-import { artifactKey } from "../store/blobs.js";
+import { artifactKey, relativePath } from "../store/blobs.js";
 import type { BlobStore } from "../store/blobs.js";
 import { HttpError } from "./http.js";
 import type { Router } from "./http.js";
@@ -340,9 +339,8 @@ export function secretContext(project: string, name: string): string {
 
 /** An artifact path inside the job's directory: relative, without `..`. */
 export function safeRelative(given: string): string {
-  const normal = path.posix.normalize(given.replaceAll("\\", "/"));
-  if (normal.startsWith("/") || normal === ".." || normal.startsWith("../")) {
+  const normal = relativePath(given);
+  if (normal === undefined)
     throw new HttpError(400, `artifact path ${given} must be relative to the workspace`);
-  }
   return normal;
 }

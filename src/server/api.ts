@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Checkouts } from "../pipeline/checkout.js";
-import type { AuditEntry, ProjectRecord, Store } from "../store/index.js";
+import type { ProjectRecord, Store } from "../store/index.js";
 import type { ServerMetrics } from "../telemetry/index.js";
 import { encryptSecret, decryptSecret } from "../secrets/crypto.js";
 import { createToken, ROLES, visibleProjects } from "./auth.js";
@@ -58,17 +58,14 @@ export async function audit(
   project: string | undefined,
   details: Record<string, unknown> = {},
 ): Promise<void> {
-  const entry: AuditEntry = {
-    id: `${Date.now().toString(36)}${randomBytes(6).toString("hex")}`,
-    at: Date.now(),
+  await store.control.appendAudit({
     actor: request.principal ? `${request.principal.kind}:${request.principal.name}` : "anonymous",
     action,
     target,
     project,
     source: request.raw.ip,
     details,
-  };
-  await store.control.appendAudit(entry);
+  });
 }
 
 export function apiRoutes(router: Router, options: ApiOptions): void {
@@ -416,9 +413,7 @@ export function apiRoutes(router: Router, options: ApiOptions): void {
       const run = await runOf(params.id);
       let cursor = query.after ?? lastEventId(raw) ?? 0;
       await stream(raw, reply, live, run.id, async (send) => {
-        const events = await store.listEvents(run.id);
-        for (let seq = cursor + 1; seq <= events.length; seq++) send(String(seq), "event", events[seq - 1]);
-        cursor = Math.max(cursor, events.length);
+        for (const event of await store.listEvents(run.id, cursor)) send(String(++cursor), "event", event);
         const current = await store.getRun(run.id);
         return current?.status !== "queued" && current?.status !== "running";
       });
@@ -550,22 +545,14 @@ export function apiRoutes(router: Router, options: ApiOptions): void {
       actor: trigger.actor,
       jobs: [],
     });
-    await audit(
-      store,
-      {
-        principal: {
-          kind: "user",
-          tokenId: "",
-          name: `${source}-webhook:${trigger.actor}`,
-          role: "developer",
-          project: project.name,
-        },
-        raw: request.raw,
-      },
-      "run.trigger",
-      project.name,
-      project.name,
-      {
+    // A signed webhook has no token: the actor is the sender the payload names.
+    await store.control.appendAudit({
+      actor: `user:${source}-webhook:${trigger.actor}`,
+      action: "run.trigger",
+      target: project.name,
+      project: project.name,
+      source: request.raw.ip,
+      details: {
         source,
         event: trigger.event,
         ref: trigger.ref,
@@ -573,7 +560,7 @@ export function apiRoutes(router: Router, options: ApiOptions): void {
         delivery: trigger.deliveryId ?? null,
         runs: result.runs.map((r) => r.id),
       },
-    );
+    });
     options.metrics.webhookDeliveries.inc({ source, outcome: "triggered" });
     request.reply.status(201);
     return result;

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import { ConfigError } from "../errors/index.js";
 import { ProcessExecutor } from "../executors/index.js";
@@ -9,6 +9,7 @@ import { sha256 } from "../pipeline/cache.js";
 import type { Checkouts } from "../pipeline/checkout.js";
 import type { EngineEvent, LogLine, RunInfo } from "../pipeline/events.js";
 import { planPipeline } from "../pipeline/plan.js";
+import { newRunId } from "../pipeline/local-run.js";
 import { discoverPipelines, loadRunSource, NotTriggered, requiredLabels } from "../pipeline/run-source.js";
 import type { FrontEnd, RunSource, SourcePipeline } from "../pipeline/run-source.js";
 import type { ProjectRecord, QueuedJob, Store } from "../store/index.js";
@@ -233,9 +234,11 @@ export class Coordinator {
     const { project, run } = driven;
     const controller = new AbortController();
     this.#active.set(run.id, controller);
-    const gate = new Gate(() => this.#closed);
-    const recorder = new Recorder(store, [gate.forward((e) => live.notify(topics.run(runIdOf(e))))]);
-    const engine = this.#engine(driven, controller, gate.wrap(recorder));
+    const recorder = new Recorder(store, [
+      { event: (e) => live.notify(topics.run(runIdOf(e))), log: () => undefined },
+    ]);
+    const gated = untilClosed(recorder, () => this.#closed);
+    const engine = this.#engine(driven, controller, gated);
     const watch = setInterval(() => {
       void store.control.getRunControl(run.id).then((control) => {
         if (control?.cancelRequested) controller.abort();
@@ -244,7 +247,7 @@ export class Coordinator {
     watch.unref();
     void (async () => {
       const started = Date.now();
-      if (!resumed) gate.wrap(recorder).event({ type: "run.started", at: started, runId: run.id });
+      if (!resumed) gated.event({ type: "run.started", at: started, runId: run.id });
       const result = await engine.run();
       if (this.#closed) return;
       const status = controller.signal.aborted ? "cancelled" : result.status;
@@ -477,10 +480,6 @@ export function toJobResult(wire: WireJobResult, runId: string): JobResult {
   };
 }
 
-export async function ensureDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
-}
-
 function frontEndOf(file: string): FrontEnd {
   if (file.startsWith(".github/workflows/")) return "github";
   if (file.endsWith(".gitlab-ci.yml")) return "gitlab";
@@ -491,30 +490,18 @@ function runIdOf(event: EngineEvent): string {
   return event.type === "run.queued" ? event.run.id : event.runId;
 }
 
-function newRunId(): string {
-  return `${Date.now().toString(36)}${randomBytes(5).toString("hex")}`;
-}
-
 /**
  * Once the coordinator closes, nothing more of its runs is written: a run it let go of is
  * resumed from the store by the next server, which must not find half an ending written here.
  */
-class Gate {
-  constructor(private readonly closed: () => boolean) {}
-
-  wrap(observer: RunObserver): RunObserver {
-    return {
-      event: (event: EngineEvent) => {
-        if (!this.closed()) observer.event(event);
-      },
-      log: (line: LogLine) => {
-        if (!this.closed()) observer.log(line);
-      },
-      drain: () => observer.drain?.() ?? Promise.resolve(),
-    };
-  }
-
-  forward(onEvent: (event: EngineEvent) => void): RunObserver {
-    return { event: onEvent, log: () => undefined };
-  }
+function untilClosed(observer: RunObserver, closed: () => boolean): RunObserver {
+  return {
+    event: (event: EngineEvent) => {
+      if (!closed()) observer.event(event);
+    },
+    log: (line: LogLine) => {
+      if (!closed()) observer.log(line);
+    },
+    drain: () => observer.drain?.() ?? Promise.resolve(),
+  };
 }

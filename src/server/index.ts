@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import Fastify, { LogController } from "fastify";
@@ -8,9 +8,9 @@ import type { FastifyBaseLogger } from "fastify";
 import { writeFileAtomic } from "../config/atomic-write.js";
 import { Checkouts } from "../pipeline/checkout.js";
 import { generateKeyFile, loadKey, SECRET_KEY_ENV } from "../secrets/crypto.js";
-import { openStore } from "../store/index.js";
+import { openStore, storeLocation } from "../store/index.js";
 import { FileBlobStore } from "../store/blobs.js";
-import type { Store, StoreLocation } from "../store/index.js";
+import type { Store } from "../store/index.js";
 import { createLogger, createServerMetrics, createTracing } from "../telemetry/index.js";
 import type { Logger } from "../telemetry/index.js";
 import { agentRoutes } from "./agent-api.js";
@@ -62,10 +62,7 @@ export interface RunningServer {
  */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   await mkdir(options.dataDir, { recursive: true });
-  const location: StoreLocation = options.database
-    ? { kind: "postgres", url: options.database }
-    : { kind: "sqlite", file: path.join(options.dataDir, "slipway.db") };
-  const store = await openStore(location);
+  const store = await openStore(storeLocation(options.dataDir, options.database));
   const logger = options.logger ?? createLogger({ name: "slipway" });
   const serverId = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   try {
@@ -200,8 +197,6 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       trigger: async (project, request, source) => {
         const result = await coordinator.trigger(project, request);
         await store.control.appendAudit({
-          id: `${Date.now().toString(36)}${randomUUID().slice(0, 12)}`,
-          at: Date.now(),
           actor: `server:${source}`,
           action: "run.trigger",
           target: project.name,
@@ -276,10 +271,6 @@ async function firstAdminToken(store: Store, dataDir: string): Promise<string | 
   });
   await writeSecretFile(path.join(dataDir, "admin-token"), `${token}\n`);
   return token;
-}
-
-export async function readAdminToken(dataDir: string): Promise<string | undefined> {
-  return (await readFile(path.join(dataDir, "admin-token"), "utf8").catch(() => undefined))?.trim();
 }
 
 /** Writes a file only its owner can read, whole or not at all. */

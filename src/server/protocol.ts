@@ -124,7 +124,6 @@ export const testsSchema = z.object({
 
 export const finishSchema = z.object({
   result: jobResultSchema,
-  reason: z.string().optional(),
   /** The last batch of events and logs, applied before the result (saves a round trip per job). */
   batch: batchSchema.optional(),
 });

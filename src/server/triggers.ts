@@ -6,6 +6,8 @@ import type { TriggerRequest } from "./coordinator.js";
 
 /** How often projects are looked at for polling and schedules. */
 export const TRIGGER_EVERY_MS = 5_000;
+/** How often the schedules declared on a default branch are read again. */
+const CRONS_EVERY_MS = 60_000;
 
 /**
  * Triggers that come from the server itself rather than from a caller: polling a repository for
@@ -15,6 +17,7 @@ export const TRIGGER_EVERY_MS = 5_000;
  */
 export class ServerTriggers {
   readonly #lastPoll = new Map<string, number>();
+  readonly #crons = new Map<string, { at: number; repo: string; crons: { file: string; cron: string }[] }>();
 
   constructor(
     private readonly options: {
@@ -65,9 +68,19 @@ export class ServerTriggers {
     }
   }
 
-  async #schedules(project: ProjectRecord, now: number): Promise<void> {
-    const { store, checkouts } = this.options;
-    const ref = `refs/heads/${project.defaultBranch}`;
+  /**
+   * The schedules of the default branch's workflows, read again at most once a minute (cron's
+   * granularity): a fetch and a git process per workflow every tick would be most of a server's
+   * idle work.
+   */
+  async #cronsOf(
+    project: ProjectRecord,
+    ref: string,
+    now: number,
+  ): Promise<{ file: string; cron: string }[]> {
+    const cached = this.#crons.get(project.name);
+    if (cached && now - cached.at < CRONS_EVERY_MS && cached.repo === project.repo) return cached.crons;
+    const { checkouts } = this.options;
     if (!project.pollSeconds) await checkouts.fetch(project.repo).catch(() => undefined);
     const crons: { file: string; cron: string }[] = [];
     for (const name of await checkouts.listFiles(project.repo, ref, ".github/workflows")) {
@@ -76,6 +89,14 @@ export class ServerTriggers {
       const text = await checkouts.readFile(project.repo, ref, file);
       for (const cron of workflowCrons(text ?? "")) crons.push({ file, cron });
     }
+    this.#crons.set(project.name, { at: now, repo: project.repo, crons });
+    return crons;
+  }
+
+  async #schedules(project: ProjectRecord, now: number): Promise<void> {
+    const { store } = this.options;
+    const ref = `refs/heads/${project.defaultBranch}`;
+    const crons = await this.#cronsOf(project, ref, now);
     if (crons.length === 0) return;
     const seen = { ...project.schedules };
     let changed = false;

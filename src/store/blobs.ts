@@ -22,10 +22,8 @@ export class FileBlobStore implements BlobStore {
   constructor(private readonly root: string) {}
 
   #file(key: string): string {
-    const normal = path.posix.normalize(key);
-    if (normal.startsWith("/") || normal === ".." || normal.startsWith("../")) {
-      throw new Error(`blob key ${key} leaves the store`);
-    }
+    const normal = relativePath(key);
+    if (normal === undefined) throw new Error(`blob key ${key} leaves the store`);
     return path.join(this.root, normal);
   }
 
@@ -48,6 +46,12 @@ export class FileBlobStore implements BlobStore {
   async delete(key: string): Promise<void> {
     await rm(this.#file(key), { force: true });
   }
+}
+
+/** `given` as a normal relative path with `/` separators, or undefined when it would leave its root. */
+export function relativePath(given: string): string | undefined {
+  const normal = path.posix.normalize(given.replaceAll("\\", "/"));
+  return normal.startsWith("/") || normal === ".." || normal.startsWith("../") ? undefined : normal;
 }
 
 /** The key of a job's artifact. */

@@ -1,7 +1,8 @@
+import { randomBytes } from "node:crypto";
 import { CompiledQuery, PostgresAdapter } from "kysely";
 import type { Insertable, Kysely, Selectable } from "kysely";
 import type { EngineEvent, LogLine } from "../pipeline/events.js";
-import { MAX_BOUND_PARAMETERS, num, optNum } from "./batch.js";
+import { chunk, MAX_BOUND_PARAMETERS, num, optNum } from "./batch.js";
 import { allocate, appendEvents, projectEvents } from "./projection.js";
 import type { ApiTokensTable, AuditLogTable, Database, JobQueueTable, ProjectsTable } from "./schema.js";
 
@@ -202,12 +203,14 @@ export class ControlStore {
 
   // Audit
 
-  async appendAudit(entry: AuditEntry): Promise<void> {
+  /** Records a change of state; the entry gets its time and a time-sortable id here. */
+  async appendAudit(entry: Omit<AuditEntry, "id" | "at">): Promise<void> {
+    const at = Date.now();
     await this.#db
       .insertInto("audit_log")
       .values({
-        id: entry.id,
-        at: entry.at,
+        id: `${at.toString(36)}${randomBytes(6).toString("hex")}`,
+        at,
         actor: entry.actor,
         action: entry.action,
         target: entry.target,
@@ -477,19 +480,14 @@ export class ControlStore {
 
   /** Extends a lease. undefined when the lease is no longer the job's (expired and re-queued, or finished). */
   async heartbeat(leaseId: string, until: number): Promise<{ cancel: boolean } | undefined> {
-    const result = await this.#db
+    const row = await this.#db
       .updateTable("job_queue")
       .set({ lease_until: until })
       .where("lease_id", "=", leaseId)
       .where("status", "=", "leased")
+      .returning("cancel_requested")
       .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) return undefined;
-    const row = await this.#db
-      .selectFrom("job_queue")
-      .select("cancel_requested")
-      .where("lease_id", "=", leaseId)
-      .executeTakeFirst();
-    return { cancel: num(row?.cancel_requested ?? 0) !== 0 };
+    return row === undefined ? undefined : { cancel: num(row.cancel_requested) !== 0 };
   }
 
   /**
@@ -741,11 +739,8 @@ export async function insertLogs(trx: Kysely<Database>, logs: readonly LogLine[]
     return;
   }
   const perRow = LOG_COLUMNS.length;
-  const rowsPerChunk = Math.floor(MAX_BOUND_PARAMETERS / perRow);
-  for (let start = 0; start < logs.length; start += rowsPerChunk) {
-    const count = Math.min(rowsPerChunk, logs.length - start);
-    const parameters = values.slice(start * perRow, (start + count) * perRow);
-    await trx.executeQuery(CompiledQuery.raw(insertLogsSql(count), parameters));
+  for (const parameters of chunk(values, Math.floor(MAX_BOUND_PARAMETERS / perRow) * perRow)) {
+    await trx.executeQuery(CompiledQuery.raw(insertLogsSql(parameters.length / perRow), parameters));
   }
 }
 

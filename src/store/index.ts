@@ -1,3 +1,4 @@
+import path from "node:path";
 import { openSqliteStore } from "./sqlite.js";
 import type { Store } from "./types.js";
 export type {
@@ -29,6 +30,13 @@ export type {
 
 /** Where a store lives: a SQLite file (the embedded default) or a PostgreSQL database. */
 export type StoreLocation = { kind: "sqlite"; file: string } | { kind: "postgres"; url: string };
+
+/** The embedded SQLite file in a data directory, or the PostgreSQL database when a URL is given. */
+export function storeLocation(dataDir: string, database: string | undefined): StoreLocation {
+  return database
+    ? { kind: "postgres", url: database }
+    : { kind: "sqlite", file: path.join(dataDir, "slipway.db") };
+}
 
 /** Opens the store at `location`, creating and migrating its schema as needed. */
 export async function openStore(location: StoreLocation): Promise<Store> {

@@ -28,9 +28,9 @@ export class KyselyStore implements Store {
   readonly #release: () => Promise<void>;
   #closed = false;
 
-  /** `release` runs on the first close(); by default it destroys the Kysely instance. */
   readonly control: ControlStore;
 
+  /** `release` runs on the first close(); by default it destroys the Kysely instance. */
   constructor(db: Kysely<Database>, release?: () => Promise<void>) {
     this.#db = db;
     this.control = new ControlStore(db);
@@ -378,11 +378,12 @@ export class KyselyStore implements Store {
     return new Map(rows.map((r) => [r.key, num(r.position)]));
   }
 
-  async listEvents(runId: string): Promise<EngineEvent[]> {
+  async listEvents(runId: string, after = 0): Promise<EngineEvent[]> {
     const rows = await this.#db
       .selectFrom("events")
       .select("body")
       .where("run_id", "=", runId)
+      .where("seq", ">", after)
       .orderBy("seq")
       .execute();
     return rows.map((r) => JSON.parse(r.body) as EngineEvent);

@@ -1,3 +1,4 @@
+import type { ControlStore } from "./control.js";
 import type {
   EngineEvent,
   JobStatus,
@@ -125,8 +126,11 @@ export interface Store {
   readLogsAfter(runId: string, runSeq: number, limit: number): Promise<(LogLine & { runSeq: number })[]>;
   listTestResults(runId: string, jobKey?: string): Promise<(TestCaseResult & { jobKey: string })[]>;
   listArtifacts(runId: string): Promise<ArtifactRecord[]>;
-  /** The raw event log of a run, in order. */
-  listEvents(runId: string): Promise<EngineEvent[]>;
+  /**
+   * The raw event log of a run, in order; with `after`, only the events numbered after it (a live
+   * stream's cursor; events are numbered 1, 2, 3... with no gap).
+   */
+  listEvents(runId: string, after?: number): Promise<EngineEvent[]>;
 
   /** The control plane's tables: projects, tokens, audit log, job queue, secrets. */
   readonly control: ControlStore;
@@ -134,5 +138,4 @@ export interface Store {
   close(): Promise<void>;
 }
 
-import type { ControlStore } from "./control.js";
 export type { JobStatus, RunStatus, StepStatus };

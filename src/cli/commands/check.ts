@@ -18,8 +18,7 @@ import {
   type Severity,
 } from "../../guardrails/index.js";
 import { EXIT } from "../exit-codes.js";
-
-export type CheckFormat = "text" | "json" | "sarif" | "junit";
+import type { CheckFormat } from "../../guardrails/model.js";
 
 export interface CheckFlags {
   format: CheckFormat;

@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
 import { UsageError } from "../../errors/index.js";
-import { ApiClient } from "../../agent/client.js";
+import { ApiClient, ServerError } from "../../agent/client.js";
+import { parsePairs } from "./load.js";
 import { EXIT, exitCodeForRun } from "../exit-codes.js";
 import { colours, formatDuration, statusIcon } from "../render/format.js";
 import type { RunStatus } from "../../pipeline/events.js";
@@ -113,7 +114,6 @@ function client(flags: RemoteFlags): ApiClient {
 
 /** Calls the API, failing with the server's own message. */
 async function call<T>(api: ApiClient, method: string, url: string, body?: unknown): Promise<T> {
-  const { ServerError } = await import("../../agent/client.js");
   try {
     return (await api.call<T>(method, url, { ...(body !== undefined ? { body } : {}), retry: false })).body;
   } catch (error) {
@@ -125,14 +125,9 @@ async function call<T>(api: ApiClient, method: string, url: string, body?: unkno
 
 /** Opens the store directly (no server): for bootstrapping tokens and projects on the server's machine. */
 async function localStore(flags: RemoteFlags) {
-  const { openStore } = await import("../../store/index.js");
-  const dataDir = path.resolve(flags.dataDir ?? ".slipway");
+  const { openStore, storeLocation } = await import("../../store/index.js");
   const database = flags.database ?? process.env.SLIPWAY_DATABASE;
-  return openStore(
-    database
-      ? { kind: "postgres", url: database }
-      : { kind: "sqlite", file: path.join(dataDir, "slipway.db") },
-  );
+  return openStore(storeLocation(path.resolve(flags.dataDir ?? ".slipway"), database));
 }
 
 async function localAudit(
@@ -143,8 +138,6 @@ async function localAudit(
   details: Record<string, unknown>,
 ) {
   await store.control.appendAudit({
-    id: `${Date.now().toString(36)}${randomBytes(6).toString("hex")}`,
-    at: Date.now(),
     actor: `local:${os.userInfo().username}`,
     action,
     target,
@@ -294,12 +287,7 @@ export async function remoteRunCommand(
 ): Promise<void> {
   if (!flags.project) throw new UsageError("--project NAME is required with --server");
   const api = client(flags);
-  const inputs: Record<string, string> = {};
-  for (const pair of flags.input ?? []) {
-    const eq = pair.indexOf("=");
-    if (eq <= 0) throw new UsageError(`--input ${pair}: expected NAME=VALUE`);
-    inputs[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
+  const inputs = parsePairs("--input", flags.input);
   const started = await call<{
     sha: string;
     runs: { id: string; number: number; file: string }[];

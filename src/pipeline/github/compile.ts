@@ -1,6 +1,6 @@
 import { ConfigError } from "../../errors/index.js";
 import type { Diagnostic, SourcePosition } from "../../errors/index.js";
-import { sortByPosition } from "../../config/schema-diagnostics.js";
+import { dedupeDiagnostics, sortByPosition } from "../../config/schema-diagnostics.js";
 import { checkGraph } from "../graph-check.js";
 import { DEFAULT_JOB_TIMEOUT_MINUTES, pipelineSchema } from "../ir.js";
 import type { Job, Pipeline, Step } from "../ir.js";
@@ -53,7 +53,7 @@ export function compileWorkflow(text: string, file: string): Pipeline {
   }
   const compiler = new WorkflowCompiler(file, root, text);
   const pipeline = compiler.compile();
-  const all = dedupe([...diagnostics, ...compiler.diagnostics]);
+  const all = dedupeDiagnostics([...diagnostics, ...compiler.diagnostics]);
   if (all.length > 0) throw new ConfigError(sortByPosition(all));
   return pipelineSchema.parse(pipeline);
 }
@@ -486,14 +486,4 @@ function referencedSecrets(text: string): string[] {
 function firstLine(script: string): string {
   const line = script.trim().split("\n")[0] ?? "";
   return line.length > 60 ? `${line.slice(0, 57)}...` : line;
-}
-
-function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
-  const seen = new Set<string>();
-  return diagnostics.filter((d) => {
-    const key = `${d.position.line}:${d.position.column}:${d.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }

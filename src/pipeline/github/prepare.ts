@@ -14,6 +14,7 @@ import { runnerOs } from "./dialect.js";
 import { jobMeta } from "./meta.js";
 import type { ToolCheck } from "./meta.js";
 import { atLeast, satisfies, versionFromFile } from "./versions.js";
+import { dedupeDiagnostics } from "../../config/schema-diagnostics.js";
 
 /** The contexts known before a run starts: what strategies and checks may read. */
 export interface StaticContexts {
@@ -102,7 +103,7 @@ export function preparePipeline(
       checkShells(planned, host, diagnostics);
     }
   }
-  if (diagnostics.length > 0) throw new ConfigError(dedupe(diagnostics));
+  if (diagnostics.length > 0) throw new ConfigError(dedupeDiagnostics(diagnostics));
   return prepared;
 }
 
@@ -303,14 +304,4 @@ class HostTools {
     }
     return undefined;
   }
-}
-
-function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
-  const seen = new Set<string>();
-  return diagnostics.filter((d) => {
-    const key = `${d.position.line}:${d.position.column}:${d.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }

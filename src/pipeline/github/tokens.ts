@@ -52,10 +52,6 @@ export function scalarText(token: TemplateToken): string {
   return "";
 }
 
-export function isExpression(token: TemplateToken): boolean {
-  return isBasicExpression(token);
-}
-
 /** The plain value, with every expression kept as its `${{ }}` text for later evaluation. */
 export function toJS(token: TemplateToken): unknown {
   if (isMapping(token)) {

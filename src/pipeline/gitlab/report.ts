@@ -1,5 +1,6 @@
 import { ConfigError } from "../../errors/index.js";
 import type { Diagnostic, SourcePosition } from "../../errors/index.js";
+import { dedupeDiagnostics } from "../../config/schema-diagnostics.js";
 
 /** Something about the run that the user should know before it starts. */
 export interface GitlabNotice {
@@ -54,13 +55,7 @@ export class Report {
 
   /** Every problem at once, without repeats (a template's error is met by each job using it), in file order. */
   failure(): ConfigError {
-    const seen = new Set<string>();
-    const unique = this.diagnostics.filter((d) => {
-      const key = `${d.position.file}:${d.position.line}:${d.position.column}:${d.message}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
+    const unique = dedupeDiagnostics(this.diagnostics);
     const rank = (file: string) => {
       const i = this.files.indexOf(file);
       return i === -1 ? this.files.length : i;

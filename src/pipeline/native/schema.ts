@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CHECK_FORMATS, FAIL_ON, FRAMEWORKS } from "../../guardrails/model.js";
 
 /**
  * The user-facing format of slipway.yaml. Keys follow GitHub Actions' words where they fit, so
@@ -94,32 +95,18 @@ const checkSchema = z
       .optional()
       .meta({ description: "Files and directories to scan (default: the workspace)." }),
     "fail-on": z
-      .enum(["info", "low", "medium", "high", "critical", "none"])
+      .enum(FAIL_ON)
       .optional()
       .meta({ description: "Fail the step when a finding is at or above this severity (default low)." }),
     format: z
-      .enum(["text", "json", "sarif", "junit"])
+      .enum(CHECK_FORMATS)
       .optional()
       .meta({ description: "Format of the report written to `output` (default sarif when output is set)." }),
     output: z
       .string()
       .optional()
       .meta({ description: "Also write the report to this file, e.g. check.sarif." }),
-    frameworks: z
-      .array(
-        z.enum([
-          "terraform",
-          "cloudformation",
-          "kubernetes",
-          "dockerfile",
-          "github-actions",
-          "gitlab-ci",
-          "secrets",
-        ]),
-      )
-      .min(1)
-      .optional()
-      .meta({ description: "Only these frameworks." }),
+    frameworks: z.array(z.enum(FRAMEWORKS)).min(1).optional().meta({ description: "Only these frameworks." }),
     "skip-rules": z.array(z.string()).optional().meta({ description: "Rule ids never to report." }),
     exclude: z.array(z.string()).optional().meta({ description: "Globs of files not to scan." }),
     "var-files": z.array(z.string()).optional().meta({ description: "Terraform -var-file files, in order." }),
