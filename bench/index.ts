@@ -6,6 +6,7 @@ import { benchGithub } from "./github.js";
 import { benchServer } from "./server.js";
 import { benchSlo } from "./slo.js";
 import { benchSloth } from "./sloth.js";
+import { benchTerraformState } from "./terraform-state.js";
 
 /**
  * `npm run bench [case...]`: each case prints one JSON line per measurement with its ratio
@@ -19,6 +20,8 @@ const cases: Record<string, () => void | Promise<void>> = {
   github: () => benchGithub(),
   // Starts a throw-away PostgreSQL from Debian's binaries for the second half.
   server: () => benchServer(),
+  // Terraform's http backend: state GET/POST and lock round trips, on SQLite and a throw-away PostgreSQL.
+  tfstate: () => benchTerraformState(),
   // Installs checkov from PyPI on first use, then scans one generated repository with both.
   check: () => benchCheck(),
   // Builds Sloth from the Go module proxy on first use (a few minutes), then compares side by side.

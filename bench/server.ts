@@ -4,6 +4,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
+import type { LogLine } from "../src/pipeline/events.js";
+import { toChunks } from "../src/pipeline/log-chunks.js";
 import { startServer } from "../src/server/index.js";
 import type { RunningServer } from "../src/server/index.js";
 import { createLogger } from "../src/telemetry/index.js";
@@ -231,10 +233,10 @@ async function postLogs(server: RunningServer, token: string, held: WireLease): 
   let seq = 0;
   let sent = 0;
   for (let batch = 1; sent < LOG_BYTES_PER_JOB; batch++) {
-    const logs = [];
+    const lines: LogLine[] = [];
     for (let i = 0; i < perBatch && sent < LOG_BYTES_PER_JOB; i++) {
       const text = LINE.slice(0, Math.min(LINE.length, LOG_BYTES_PER_JOB - sent - 1));
-      logs.push({
+      lines.push({
         runId: held.run.id,
         jobKey: held.jobKey,
         stepIndex: 0,
@@ -249,7 +251,7 @@ async function postLogs(server: RunningServer, token: string, held: WireLease): 
     await call(server, token, "POST", `/api/agent/leases/${held.leaseId}/batches`, {
       batch,
       events: [],
-      logs,
+      logs: toChunks(lines),
     });
   }
 }
@@ -482,7 +484,8 @@ export async function benchServer(): Promise<void> {
   const logRepo = gitRepo({ "slipway.yaml": logPipeline() });
   const rows: Row[] = [];
   try {
-    await measureBackend("sqlite", undefined, dispatchRepo, logRepo, rows);
+    if (process.env.SLIPWAY_BENCH_STORES !== "postgres")
+      await measureBackend("sqlite", undefined, dispatchRepo, logRepo, rows);
     const postgres = await startPostgres();
     try {
       await measureBackend("postgres", await postgres.createDatabase("bench"), dispatchRepo, logRepo, rows);

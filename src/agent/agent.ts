@@ -7,6 +7,7 @@ import { SlotExecutor } from "../executors/index.js";
 import { Engine, INHERITED_ENV } from "../pipeline/index.js";
 import type { JobResult, PlannedJob } from "../pipeline/index.js";
 import { Checkouts } from "../pipeline/checkout.js";
+import type { RemoteCache } from "../pipeline/cache.js";
 import type { TestCaseResult } from "../pipeline/events.js";
 import { planPipeline } from "../pipeline/plan.js";
 import type { Plan } from "../pipeline/plan.js";
@@ -213,6 +214,7 @@ export class Agent {
         run: { ...lease.run, commit: lease.run.commit, workspace },
         concurrency: 1,
         useCache: true,
+        remoteCache: serverCache(this.#client, lease.leaseId),
         secrets,
         baseEnv,
         observer: uploader,
@@ -240,17 +242,13 @@ export class Agent {
     const artifacts = [];
     for (const artifact of need.artifacts) {
       const target = path.join(dir, artifact.path);
-      const response = await fetch(
-        new URL(
-          `/api/agent/artifacts/${encodeURIComponent(lease.run.id)}/${encodeURIComponent(need.key)}?path=${encodeURIComponent(artifact.path)}`,
-          this.options.server,
-        ),
-        { headers: { authorization: `Bearer ${this.options.token}` } },
+      const content = await this.#client.download(
+        `/api/agent/artifacts/${encodeURIComponent(lease.run.id)}/${encodeURIComponent(need.key)}?path=${encodeURIComponent(artifact.path)}`,
       );
-      if (!response.ok)
-        throw new Error(`cannot download artifact ${artifact.path} of ${need.key}: ${response.status}`);
+      if (content === undefined)
+        throw new Error(`the server has no artifact ${artifact.path} of ${need.key}`);
       await mkdir(path.dirname(target), { recursive: true });
-      await writeFile(target, Buffer.from(await response.arrayBuffer()));
+      await writeFile(target, content);
       artifacts.push({
         runId: lease.run.id,
         jobKey: need.key,
@@ -295,6 +293,27 @@ export class Agent {
   }
 }
 
+/**
+ * The server's cache for the project of a lease: entries one agent saved are hits on every other.
+ * Reached through the lease, so an agent only reads and writes the cache of the job it runs.
+ */
+function serverCache(client: ApiClient, leaseId: string): RemoteCache {
+  const route = (key: string) =>
+    `/api/agent/leases/${encodeURIComponent(leaseId)}/cache/${encodeURIComponent(key)}`;
+  return {
+    fetch: (key) => client.download(route(key), { timeoutMs: CACHE_TRANSFER_MS }),
+    store: async (key, jobId, archive) => {
+      await client.call("PUT", `${route(key)}?job=${encodeURIComponent(jobId)}`, {
+        raw: archive,
+        timeoutMs: CACHE_TRANSFER_MS,
+      });
+    },
+  };
+}
+
+/** Cache archives can be large: they get longer than an API call. */
+const CACHE_TRANSFER_MS = 10 * 60_000;
+
 /** How many commits' pipelines and checkouts an agent keeps ready. */
 const KEPT_PREPARED = 8;
 
@@ -332,6 +351,10 @@ class AgentStore implements Store {
 
   get control(): Store["control"] {
     return this.local.control;
+  }
+
+  get terraform(): Store["terraform"] {
+    return this.local.terraform;
   }
 
   markInterrupted(): Promise<string[]> {

@@ -32,18 +32,32 @@ export class ApiClient {
     readonly token: string,
   ) {}
 
-  async call<T>(
+  async call<T>(method: string, path: string, options: CallOptions = {}): Promise<Response<T>> {
+    return this.#send(method, path, options, async (response) => {
+      const text = await response.text();
+      const body = (
+        text && response.headers.get("content-type")?.includes("json") ? JSON.parse(text) : text
+      ) as T;
+      if (response.status >= 400) throw new ServerError(response.status, describe(body));
+      return { status: response.status, body };
+    });
+  }
+
+  /** The bytes at `path`, or undefined when the server has none (404). */
+  async download(path: string, options: CallOptions = {}): Promise<Buffer | undefined> {
+    return this.#send("GET", path, options, async (response) => {
+      if (response.status === 404) return undefined;
+      if (response.status >= 400) throw new ServerError(response.status, describe(await response.text()));
+      return Buffer.from(await response.arrayBuffer());
+    });
+  }
+
+  async #send<T>(
     method: string,
     path: string,
-    options: {
-      body?: unknown;
-      raw?: Buffer;
-      retry?: boolean;
-      signal?: AbortSignal;
-      /** Per-request timeout; long polls pass theirs. */
-      timeoutMs?: number;
-    } = {},
-  ): Promise<Response<T>> {
+    options: CallOptions,
+    read: (response: globalThis.Response) => Promise<T>,
+  ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         const signals = [AbortSignal.timeout(options.timeoutMs ?? 30_000)];
@@ -65,12 +79,7 @@ export class ApiClient {
               : {}),
           signal: AbortSignal.any(signals),
         });
-        const text = await response.text();
-        const body = (
-          text && response.headers.get("content-type")?.includes("json") ? JSON.parse(text) : text
-        ) as T;
-        if (response.status >= 400) throw new ServerError(response.status, describe(body));
-        return { status: response.status, body };
+        return await read(response);
       } catch (error) {
         if (options.signal?.aborted) throw error;
         const retryable = !(error instanceof ServerError) || error.status >= 500;
@@ -87,6 +96,15 @@ export class ApiClient {
       }
     }
   }
+}
+
+interface CallOptions {
+  body?: unknown;
+  raw?: Buffer;
+  retry?: boolean;
+  signal?: AbortSignal;
+  /** Per-request timeout; long polls pass theirs. */
+  timeoutMs?: number;
 }
 
 function describe(body: unknown): string {

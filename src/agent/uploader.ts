@@ -1,5 +1,7 @@
 import type { RunObserver } from "../pipeline/index.js";
 import type { EngineEvent, LogLine } from "../pipeline/events.js";
+import type { LogChunk } from "../pipeline/log-chunks.js";
+import { toChunks } from "../pipeline/log-chunks.js";
 import type { ApiClient } from "./client.js";
 import { ServerError } from "./client.js";
 
@@ -7,6 +9,13 @@ import { ServerError } from "./client.js";
 const FLUSH_MS = 1_000;
 /** ...or as soon as this much is buffered. */
 const FLUSH_BYTES = 1024 * 1024;
+
+/** What one POST of .../batches carries: the lines travel as chunks (src/pipeline/log-chunks.ts). */
+interface Batch {
+  batch: number;
+  events: EngineEvent[];
+  logs: LogChunk[];
+}
 
 /**
  * Streams a job's events and log lines to the server in numbered batches, in order, one in
@@ -43,7 +52,7 @@ export class BatchUploader implements RunObserver {
 
   log(line: LogLine): void {
     this.#logs.push({ ...line, attempt: line.attempt + this.attemptOffset });
-    this.#bytes += line.text.length + 100;
+    this.#bytes += line.text.length + 8;
     this.#schedule();
   }
 
@@ -73,12 +82,12 @@ export class BatchUploader implements RunObserver {
    * Waits for the batches in flight and hands back what is still buffered as the last batch,
    * to send with the job's result; undefined when nothing is left.
    */
-  async takeFinal(): Promise<{ batch: number; events: EngineEvent[]; logs: LogLine[] } | undefined> {
+  async takeFinal(): Promise<Batch | undefined> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.#sending;
     if (this.#events.length === 0 && this.#logs.length === 0) return undefined;
-    const batch = { batch: this.#next++, events: this.#events, logs: this.#logs };
+    const batch: Batch = { batch: this.#next++, events: this.#events, logs: toChunks(this.#logs) };
     this.#events = [];
     this.#logs = [];
     this.#bytes = 0;
@@ -87,14 +96,14 @@ export class BatchUploader implements RunObserver {
 
   #cut(): void {
     if (this.#events.length === 0 && this.#logs.length === 0) return;
-    const batch = { batch: this.#next++, events: this.#events, logs: this.#logs };
+    const batch: Batch = { batch: this.#next++, events: this.#events, logs: toChunks(this.#logs) };
     this.#events = [];
     this.#logs = [];
     this.#bytes = 0;
     this.#sending = this.#sending.then(() => this.#send(batch));
   }
 
-  async #send(batch: { batch: number; events: EngineEvent[]; logs: LogLine[] }): Promise<void> {
+  async #send(batch: Batch): Promise<void> {
     if (this.lost) return;
     try {
       await this.client.call("POST", `/api/agent/leases/${this.leaseId}/batches`, { body: batch });

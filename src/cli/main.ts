@@ -7,6 +7,7 @@ import type { SourceFlags, WorkflowFlags } from "./commands/load.js";
 import type { CheckFlags } from "./commands/check.js";
 import type { SloGateFlags } from "./commands/slo.js";
 import type { AgentFlags, RemoteFlags, ServeFlags } from "./commands/server.js";
+import type { TfStateFlags } from "./commands/tf.js";
 import { CHECK_FORMATS, FAIL_ON, FRAMEWORKS } from "../guardrails/model.js";
 
 declare const __SLIPWAY_VERSION__: string | undefined;
@@ -49,7 +50,11 @@ function pipelineOptions(command: Command, kind: "run" | "inspect"): Command {
         EVENTS,
       ),
     )
-    .option("--input <NAME=VALUE>", "a workflow_dispatch input (repeatable)", collect)
+    .option(
+      "--input <NAME=VALUE>",
+      "an input of a manual run (on.manual.inputs) or of workflow_dispatch (repeatable)",
+      collect,
+    )
     .option("--var <NAME=VALUE>", "a value of the vars context (repeatable)", collect)
     .option("--vars-file <path>", "NAME=value lines for the vars context")
     .option("--matrix <AXIS=VALUE>", "keep only the matrix children with this value (repeatable)", collect)
@@ -72,6 +77,8 @@ const program = new Command("slipway")
   .description("Slipway: pipelines as code, from commit to production, with guardrails.")
   .version(version)
   .showHelpAfterError()
+  // Options of the program (--version) only before a subcommand, so `tf state show --version N` is the state's.
+  .enablePositionalOptions()
   .exitOverride();
 
 const run = program
@@ -236,6 +243,32 @@ remoteOptions(
 ).action(async (flags: RemoteFlags & { limit: number }) =>
   (await import("./commands/server.js")).auditCommand(flags),
 );
+
+const tfState = program
+  .command("tf")
+  .description("Terraform: the remote state a Slipway server keeps (its http backend)")
+  .command("state")
+  .description("Versions of a Terraform state kept by the server");
+const stateOptions = (command: Command) =>
+  remoteOptions(command)
+    .requiredOption("--project <name>", "the server project")
+    .requiredOption("--state <name>", "the state, as in the backend address /api/terraform/PROJECT/STATE");
+stateOptions(tfState.command("versions").description("List the state's versions, newest first")).action(
+  async (flags: TfStateFlags) => (await import("./commands/tf.js")).tfStateVersionsCommand(flags),
+);
+stateOptions(
+  tfState
+    .command("show")
+    .description("Print a version of the state as stored (default: the current one)")
+    .option("--version <n>", "the version to print", positiveInt),
+).action(async (flags: TfStateFlags) => (await import("./commands/tf.js")).tfStateShowCommand(flags));
+stateOptions(
+  tfState
+    .command("rollback")
+    .description("Make a version's content the current state again, as a new version with the next serial")
+    .requiredOption("--version <n>", "the version to roll back to", positiveInt)
+    .option("--lock-id <id>", "the ID of the lock you hold on the state, if you locked it"),
+).action(async (flags: TfStateFlags) => (await import("./commands/tf.js")).tfStateRollbackCommand(flags));
 
 const slo = program
   .command("slo")

@@ -12,8 +12,12 @@ import {
   rm,
   stat,
   symlink,
+  writeFile,
 } from "node:fs/promises";
 import path from "node:path";
+import { buffer } from "node:stream/consumers";
+import { finished } from "node:stream/promises";
+import { create, extract } from "tar";
 import { glob } from "tinyglobby";
 import type { CacheEntry, Store } from "../store/index.js";
 import type { CacheSpec } from "./ir.js";
@@ -36,14 +40,36 @@ export interface CacheKeyInput {
 }
 
 /**
+ * A cache shared by several machines: the server, for its agents. Entries travel as gzip tar
+ * archives of an entry's directory (`files/` and `entry.json`).
+ */
+export interface RemoteCache {
+  /** The entry's archive, or undefined when there is none. */
+  fetch(key: string): Promise<Buffer | undefined>;
+  store(key: string, jobId: string, archive: Buffer): Promise<void>;
+}
+
+/** Written beside an entry's files, so an archive carries what a hit needs. */
+interface EntryFile {
+  key: string;
+  jobId: string;
+  outputs: Record<string, string>;
+}
+
+/** Reports a remote cache that failed: a warning in the log, never a failed job. */
+export type CacheWarning = (message: string) => void;
+
+/**
  * Content-addressed cache for jobs and steps ("status vs process": before doing the work, ask
  * whether this exact work was already done). Entries live under `<dataDir>/cache/<key>/`,
- * their metadata in the store.
+ * their metadata in the store. With a remote, a local miss asks the remote, and every saved
+ * entry is uploaded to it.
  */
 export class Cache {
   constructor(
     private readonly dir: string,
     private readonly store: Store,
+    private readonly remote?: RemoteCache,
   ) {}
 
   async key(workspace: string, input: CacheKeyInput): Promise<string> {
@@ -69,15 +95,53 @@ export class Cache {
     );
   }
 
-  async lookup(key: string): Promise<CacheEntry | undefined> {
+  async lookup(key: string, warn?: CacheWarning): Promise<CacheEntry | undefined> {
     const entry = await this.store.getCacheEntry(key);
-    if (!entry) return undefined;
     // An entry whose files were deleted by hand is a miss, not an error.
-    const present = await stat(entry.path).then(
-      () => true,
-      () => false,
-    );
-    return present ? entry : undefined;
+    if (entry && (await exists(entry.path))) return entry;
+    if (this.remote === undefined) return undefined;
+    try {
+      return await this.#download(key, this.remote);
+    } catch (error) {
+      warn?.(`the shared cache could not be read (${describe(error)}); running as a miss`);
+      return undefined;
+    }
+  }
+
+  /** A remote entry, unpacked into the local cache and recorded there, or undefined on a miss. */
+  async #download(key: string, remote: RemoteCache): Promise<CacheEntry | undefined> {
+    const archive = await remote.fetch(key);
+    if (archive === undefined) return undefined;
+    const final = path.join(this.dir, key);
+    const temporary = await this.#temporary(final);
+    try {
+      // node-tar keeps entries inside `cwd`: absolute paths and `..` are stripped.
+      const unpack = extract({ cwd: temporary, strict: true });
+      unpack.end(archive);
+      await finished(unpack);
+      const meta = JSON.parse(await readFile(path.join(temporary, ENTRY_FILE), "utf8")) as EntryFile;
+      if (meta.key !== key) throw new Error(`the archive is for ${meta.key.slice(0, 12)}`);
+      await rm(final, { recursive: true, force: true });
+      await rename(temporary, final);
+      const entry: CacheEntry = {
+        key,
+        jobId: meta.jobId,
+        path: final,
+        outputs: meta.outputs,
+        createdAt: Date.now(),
+        sizeBytes: await sizeOf(path.join(final, "files")),
+      };
+      await this.store.putCacheEntry(entry);
+      return entry;
+    } finally {
+      await rm(temporary, { recursive: true, force: true });
+    }
+  }
+
+  async #temporary(final: string): Promise<string> {
+    const temporary = `${final}.tmp-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+    await mkdir(temporary, { recursive: true });
+    return temporary;
   }
 
   /** Copies the saved outputs back into the workspace. Returns how many paths were restored. */
@@ -94,18 +158,24 @@ export class Cache {
     return restored;
   }
 
-  /** Saves the outputs after a successful run. Written to a temporary directory first, so a crash never leaves half an entry. */
+  /**
+   * Saves the outputs after a successful run. Written to a temporary directory first, so a crash
+   * never leaves half an entry; then uploaded to the remote, if there is one.
+   */
   async save(
     key: string,
     jobId: string,
     spec: CacheSpec,
     workspace: string,
     outputs: Record<string, string>,
+    warn?: CacheWarning,
   ): Promise<void> {
     const final = path.join(this.dir, key);
-    const temporary = `${final}.tmp-${process.pid}-${Date.now()}`;
+    const temporary = await this.#temporary(final);
     let size = 0;
     await mkdir(path.join(temporary, "files"), { recursive: true });
+    const meta: EntryFile = { key, jobId, outputs };
+    await writeFile(path.join(temporary, ENTRY_FILE), JSON.stringify(meta));
     for (const output of spec.outputs) {
       const source = path.join(workspace, output);
       if (!(await exists(source))) continue;
@@ -124,7 +194,20 @@ export class Cache {
       createdAt: Date.now(),
       sizeBytes: size,
     });
+    if (this.remote === undefined) return;
+    try {
+      const archive = await buffer(create({ cwd: final, gzip: true, portable: true }, [ENTRY_FILE, "files"]));
+      await this.remote.store(key, jobId, archive);
+    } catch (error) {
+      warn?.(`the entry could not be shared (${describe(error)}); it is kept on this machine only`);
+    }
   }
+}
+
+const ENTRY_FILE = "entry.json";
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 export function sha256(data: string | Buffer): string {

@@ -6,6 +6,7 @@ import { LineSplitter } from "../executors/index.js";
 import type { ArtifactRecord, Store } from "../store/index.js";
 import { publishArtifacts, placeArtifacts } from "./artifacts.js";
 import { Cache, sha256 } from "./cache.js";
+import type { RemoteCache } from "./cache.js";
 import { nativeDialect } from "./dialect.js";
 import type { RunnerDialect, RunnerFile } from "./dialect.js";
 import type {
@@ -43,6 +44,8 @@ export interface EngineOptions {
   /** How many jobs may run at once. */
   concurrency: number;
   useCache: boolean;
+  /** A cache shared with other machines (an agent's server), asked on a local miss and given every new entry. */
+  remoteCache?: RemoteCache;
   secrets: Readonly<Record<string, string>>;
   /** The variables every step inherits before the pipeline's own env (PATH, HOME...). */
   baseEnv: Readonly<Record<string, string>>;
@@ -158,7 +161,7 @@ export class Engine {
     private readonly plan: Plan,
     private readonly options: EngineOptions,
   ) {
-    this.cache = new Cache(path.join(options.dataDir, "cache"), options.store);
+    this.cache = new Cache(path.join(options.dataDir, "cache"), options.store, options.remoteCache);
     this.now = options.now ?? Date.now;
     this.runDir = path.join(options.dataDir, "runs", options.run.id);
     this.dialect = options.dialect ?? nativeDialect;
@@ -479,7 +482,7 @@ export class Engine {
         planned,
         upstream,
       );
-      const entry = await this.cache.lookup(cacheKey);
+      const entry = await this.cache.lookup(cacheKey, (text) => this.systemLog(planned.key, 0, 1, text));
       if (entry) {
         const restored = await this.cache.restore(entry, jobCache, run.workspace);
         for (const step of job.steps) {
@@ -600,7 +603,10 @@ export class Engine {
             : "success";
     const artifacts = status === "success" ? await this.publish(planned) : [];
     if (status === "success" && cacheKey && jobCache) {
-      await this.cache.save(cacheKey, job.id, jobCache, run.workspace, outputs);
+      const last = job.steps.at(-1)?.index ?? 0;
+      await this.cache.save(cacheKey, job.id, jobCache, run.workspace, outputs, (text) =>
+        this.systemLog(planned.key, last, 1, text),
+      );
     }
     this.finishJob(
       planned,
@@ -798,7 +804,9 @@ export class Engine {
         planned,
         upstream,
       );
-      const entry = await this.cache.lookup(stepCacheKey);
+      const entry = await this.cache.lookup(stepCacheKey, (text) =>
+        this.systemLog(planned.key, step.index, 1, text),
+      );
       if (entry) {
         this.emit(this.stepStarted(planned.key, step.index, 1));
         const restored = await this.cache.restore(entry, stepCache, run.workspace);
@@ -823,7 +831,9 @@ export class Engine {
       path: [],
       state: {},
     };
+    let attempts = 0;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      attempts = attempt;
       last = await this.attempt(planned, step, attempt, script, cwd, env, jobSignal);
       if (last.status === "success" || last.status === "cancelled" || jobSignal.aborted) break;
       if (attempt < maxAttempts) {
@@ -838,7 +848,9 @@ export class Engine {
       }
     }
     if (last.status === "success" && stepCacheKey && stepCache) {
-      await this.cache.save(stepCacheKey, planned.job.id, stepCache, run.workspace, last.outputs);
+      await this.cache.save(stepCacheKey, planned.job.id, stepCache, run.workspace, last.outputs, (text) =>
+        this.systemLog(planned.key, step.index, attempts, text),
+      );
     }
     return last;
   }

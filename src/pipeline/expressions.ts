@@ -22,9 +22,9 @@ const extraFunctionInfo = [
 
 /** The contexts an expression may read, by where it appears. */
 export const CONTEXTS = {
-  pipeline: ["env", "secrets", "slipway"],
-  job: ["env", "secrets", "slipway", "matrix", "needs"],
-  step: ["env", "secrets", "slipway", "matrix", "needs", "steps", "job"],
+  pipeline: ["env", "secrets", "slipway", "inputs"],
+  job: ["env", "secrets", "slipway", "inputs", "matrix", "needs"],
+  step: ["env", "secrets", "slipway", "inputs", "matrix", "needs", "steps", "job"],
 } as const;
 export type ExpressionPlace = keyof typeof CONTEXTS;
 

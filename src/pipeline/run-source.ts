@@ -3,9 +3,15 @@ import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { SlipwayError } from "../errors/index.js";
 import type { RunnerDialect } from "./dialect.js";
+import type { GitFacts } from "./github/git.js";
 import type { Pipeline } from "./ir.js";
 import { PIPELINE_FILES } from "./locate.js";
+import { nativeDialectWithInputs } from "./native/dialect.js";
+import { resolveNativeInputs } from "./native/inputs.js";
 import { loadNativePipeline } from "./native/load.js";
+import { nativeEventOf, nativeOn } from "./native/on.js";
+import { triggerExclusion } from "./native/trigger.js";
+import type { TriggerFacts } from "./native/trigger.js";
 import type { PlannedJob } from "./plan.js";
 
 export type FrontEnd = "native" | "github" | "gitlab";
@@ -19,7 +25,7 @@ export interface RunSource {
   frontEnd: FrontEnd;
   /** The pipeline file, relative to the repository root, with `/` separators. */
   file: string;
-  /** push, pull_request, workflow_dispatch, schedule, or api for a run started by hand. */
+  /** push, pull_request, workflow_dispatch, schedule, or api for a run started by hand (slipway.yaml's manual). */
   event: string;
   ref: string;
   sha: string;
@@ -64,15 +70,23 @@ const GITHUB_EVENTS: Record<string, string> = {
 };
 
 /**
- * Loads a run's pipeline from a checkout of its commit. Throws NotTriggered when a GitHub
- * workflow's `on:` filters exclude the event, ConfigError for a file that does not compile.
+ * Loads a run's pipeline from a checkout of its commit. Throws NotTriggered when the `on:` of a
+ * slipway.yaml or GitHub workflow excludes the event, ConfigError for a file that does not
+ * compile or refuses the run's inputs.
  */
 export async function loadRunSource(checkout: string, source: RunSource): Promise<SourcePipeline> {
   const file = path.join(checkout, source.file);
   if (source.frontEnd === "native") {
     const loaded = await loadNativePipeline(file, source.file);
+    const on = nativeOn(loaded.pipeline);
+    const excluded = await triggerExclusion(on, triggerFacts(checkout, source));
+    if (excluded !== undefined) throw new NotTriggered(excluded);
+    const declared = on === undefined ? undefined : (on.manual ?? { position: on.position, inputs: {} });
+    const inputs = resolveNativeInputs(declared, source.inputs, {
+      required: nativeEventOf(source.event) === "manual",
+    });
     const pipeline = { ...loaded.pipeline, env: { ...loaded.pipeline.env, ...source.variables } };
-    return { pipeline, dialect: undefined };
+    return { pipeline, dialect: nativeDialectWithInputs(inputs) };
   }
   if (source.frontEnd === "gitlab") {
     const { loadGitlabPipeline } = await import("./gitlab/index.js");
@@ -104,6 +118,31 @@ export async function loadRunSource(checkout: string, source: RunSource): Promis
     }
     throw error;
   }
+}
+
+/**
+ * The facts a slipway.yaml's filters read, from the checkout of the run's commit. As for GitHub
+ * workflows on a server, a push's changes are those of its commit (against its first parent) and
+ * a pull request's base is the repository's default branch, which is what the server knows.
+ */
+function triggerFacts(checkout: string, source: RunSource): TriggerFacts {
+  let facts: Promise<GitFacts> | undefined;
+  const git = () => import("./github/git.js");
+  const read = () => (facts ??= git().then((g) => g.readGitFacts(checkout)));
+  return {
+    event: source.event,
+    ref: source.ref,
+    baseBranch: async () => (await read()).defaultBranch,
+    changedFiles: async () => {
+      const { changedFiles, mergeBase } = await git();
+      const { defaultBranch, parent } = await read();
+      const since =
+        nativeEventOf(source.event) === "pull_request"
+          ? await mergeBase(checkout, "HEAD", defaultBranch)
+          : parent;
+      return changedFiles(checkout, since);
+    },
+  };
 }
 
 function gitlabSource(event: string): string {

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import type { EngineEvent, LogLine, TestCaseResult } from "../pipeline/events.js";
+import type { EngineEvent, TestCaseResult } from "../pipeline/events.js";
 import type { RunSource } from "../pipeline/run-source.js";
-import type { QueuedJob, RunRecord, Store } from "../store/index.js";
+import type { LeaseBatch, QueuedJob, RunRecord, Store } from "../store/index.js";
 import { decryptSecret } from "../secrets/crypto.js";
 import { artifactKey, relativePath } from "../store/blobs.js";
 import type { BlobStore } from "../store/blobs.js";
@@ -18,7 +18,7 @@ import {
   leaseSchema,
   testsSchema,
 } from "./protocol.js";
-import type { Lease, WireJobResult } from "./protocol.js";
+import type { JobPayload, Lease, WireJobResult } from "./protocol.js";
 
 /** A lease lasts this long without a heartbeat; agents renew it every third of it. */
 export const LEASE_MS = 60_000;
@@ -31,12 +31,18 @@ export interface AgentApiOptions {
   secretKey: Buffer | undefined;
   leaseMs?: number;
   onLease?(job: QueuedJob): void;
-  onStepFinished?(job: QueuedJob, status: string, durationMs: number): void;
+  onStepFinished?(job: LeasedJob, status: string, durationMs: number): void;
   /** Aborted when the server shuts down: long polls answer at once. */
   closing?: AbortSignal;
 }
 
 const leaseParams = z.object({ id: z.string().min(1) });
+
+/** What a lease is for; fixed for the lease's life. */
+type LeasedJob = Pick<QueuedJob, "runId" | "jobKey" | "project">;
+
+/** Leases given out recently, by id: batches and results of a lease need not read its row first. */
+const LEASES_KEPT = 10_000;
 const SEEN_EVERY_MS = 5_000;
 
 /** The routes agents call. Every one needs an agent token; user tokens are refused. */
@@ -49,35 +55,39 @@ export function agentRoutes(router: Router, options: AgentApiOptions): void {
   /** The lease, if the caller's agent still holds it. */
   const held = async (leaseId: string): Promise<QueuedJob> => {
     const job = await control.getLease(leaseId);
-    if (job === undefined || job.status !== "leased") {
-      throw new HttpError(409, "this lease is no longer held: the job was re-queued, cancelled or finished");
-    }
+    if (job === undefined || job.status !== "leased") throw gone();
     return job;
   };
+  const gone = () =>
+    new HttpError(409, "this lease is no longer held: the job was re-queued, cancelled or finished");
 
-  /** Applies one numbered batch of the lease holder's events and log lines. */
-  const ingest = async (job: QueuedJob, leaseId: string, body: z.infer<typeof batchSchema>) => {
+  /**
+   * The job a lease is for. Leases given out by this server are known without a query; whether
+   * the lease is still held is decided by the write that follows.
+   */
+  const known = new Map<string, LeasedJob>();
+  const remember = (leaseId: string, job: LeasedJob) => {
+    if (known.size >= LEASES_KEPT) known.delete(known.keys().next().value!);
+    known.set(leaseId, { runId: job.runId, jobKey: job.jobKey, project: job.project });
+  };
+  const leased = async (leaseId: string): Promise<LeasedJob> => known.get(leaseId) ?? held(leaseId);
+
+  /** The batch as the store takes it, after checking that it is the leased job's. */
+  const checked = (job: LeasedJob, body: z.infer<typeof batchSchema>): LeaseBatch => {
     const foreign = [...body.events, ...body.logs].find(
       (e) => e.runId !== job.runId || e.jobKey !== job.jobKey,
     );
     if (foreign)
       throw new HttpError(400, `the batch holds ${foreign.runId}/${foreign.jobKey}, not the leased job`);
-    const outcome = await control.ingest(
-      leaseId,
-      body.batch,
-      body.events as unknown as EngineEvent[],
-      body.logs as LogLine[],
-    );
-    if (outcome === "lease-lost") throw new HttpError(409, "this lease is no longer held");
-    if (outcome === "applied") {
-      for (const event of body.events) {
-        if (event.type !== "step.finished") continue;
-        const { status, durationMs } = event as unknown as { status: string; durationMs: number };
-        options.onStepFinished?.(job, status, durationMs);
-      }
+    return { batch: body.batch, events: body.events as unknown as EngineEvent[], logs: body.logs };
+  };
+
+  /** After a batch is stored: step metrics, and live readers woken. */
+  const applied = (job: LeasedJob, batch: LeaseBatch) => {
+    for (const event of batch.events) {
+      if (event.type === "step.finished") options.onStepFinished?.(job, event.status, event.durationMs);
     }
     live.notify(topics.run(job.runId));
-    return outcome;
   };
 
   router.add({
@@ -87,7 +97,7 @@ export function agentRoutes(router: Router, options: AgentApiOptions): void {
     access: "agent",
     body: leaseRequestSchema,
     response: leaseSchema,
-    handler: async ({ body, principal, reply, raw }) => {
+    handler: async ({ body, principal, reply }) => {
       const deadline = Date.now() + body.waitMs;
       // Last contact is kept to the nearest few seconds: a write per lease would cost a busy agent a transaction per job.
       if ((seen.get(body.agent) ?? 0) < Date.now() - SEEN_EVERY_MS) {
@@ -101,7 +111,8 @@ export function agentRoutes(router: Router, options: AgentApiOptions): void {
         });
       }
       const gone = new AbortController();
-      raw.raw.on("close", () => gone.abort());
+      // The response's close says the agent hung up; the request's fires once its body is read.
+      reply.raw.on("close", () => gone.abort());
       for (;;) {
         if (gone.signal.aborted || options.closing?.aborted) return reply.status(204).send();
         const now = Date.now();
@@ -113,6 +124,16 @@ export function agentRoutes(router: Router, options: AgentApiOptions): void {
           until: now + leaseMs,
         });
         if (job) {
+          const leaseId = job.leaseId ?? "";
+          // An agent that hung up while the job was being leased to it never learns of the lease:
+          // the job goes back to the queue at once instead of waiting for the lease to run out.
+          reply.raw.on("close", () => {
+            if (reply.raw.writableFinished) return;
+            void control.releaseLease(leaseId).then((released) => {
+              if (released) live.notify(topics.queue);
+            });
+          });
+          remember(leaseId, job);
           options.onLease?.(job);
           live.notify(topics.run(job.runId));
           return leaseFor(job, options, leaseMs);
@@ -149,8 +170,12 @@ export function agentRoutes(router: Router, options: AgentApiOptions): void {
     params: leaseParams,
     body: batchSchema,
     handler: async ({ params, body }) => {
-      const job = await held(params.id);
-      return { outcome: await ingest(job, params.id, body) };
+      const job = await leased(params.id);
+      const batch = checked(job, body);
+      const outcome = await control.ingest(params.id, batch);
+      if (outcome === "lease-lost") throw gone();
+      if (outcome === "applied") applied(job, batch);
+      return { outcome };
     },
   });
 
@@ -215,6 +240,51 @@ export function agentRoutes(router: Router, options: AgentApiOptions): void {
     },
   });
 
+  const cacheParams = z.object({
+    id: z.string().min(1),
+    key: z.string().regex(/^[0-9a-f]{64}$/, "a cache key is 64 lowercase hex digits"),
+  });
+
+  router.add({
+    method: "GET",
+    url: "/api/agent/leases/:id/cache/:key",
+    summary: "Download a cache entry's archive, from the cache of the leased job's project",
+    access: "agent",
+    params: cacheParams,
+    handler: async ({ params, reply }) => {
+      const job = await held(params.id);
+      const content = await options.blobs.get(cacheBlobKey(job.project, params.key));
+      if (!content) throw new HttpError(404, `no cache entry ${params.key.slice(0, 12)}`);
+      return reply.header("content-type", "application/octet-stream").send(content);
+    },
+  });
+
+  router.add({
+    method: "PUT",
+    url: "/api/agent/leases/:id/cache/:key",
+    summary: "Store a cache entry's archive (raw body) in the cache of the leased job's project",
+    access: "agent",
+    params: cacheParams,
+    query: z.object({ job: z.string().min(1) }),
+    rawBody: true,
+    handler: async ({ params, query, body }) => {
+      const job = await held(params.id);
+      const data = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
+      if (data.length === 0) throw new HttpError(400, "a cache entry's archive cannot be empty");
+      // The archive first, then the row: an entry listed always has its archive.
+      const stored = await options.blobs.put(cacheBlobKey(job.project, params.key), data);
+      await store.putCacheEntry({
+        key: `${job.project}/${params.key}`,
+        jobId: query.job,
+        path: stored.location,
+        outputs: {},
+        createdAt: Date.now(),
+        sizeBytes: data.length,
+      });
+      return { key: params.key, sizeBytes: data.length };
+    },
+  });
+
   router.add({
     method: "POST",
     url: "/api/agent/leases/:id/finish",
@@ -223,17 +293,19 @@ export function agentRoutes(router: Router, options: AgentApiOptions): void {
     params: leaseParams,
     body: finishSchema,
     handler: async ({ params, body }) => {
-      const job = await held(params.id);
-      if (body.batch) await ingest(job, params.id, body.batch);
+      const job = await leased(params.id);
+      const batch = body.batch === undefined ? undefined : checked(job, body.batch);
       if (body.result.key !== job.jobKey)
         throw new HttpError(400, `the result is for ${body.result.key}, not ${job.jobKey}`);
-      const accepted = await control.finish(params.id, body.result satisfies WireJobResult, Date.now());
-      if (!accepted) throw new HttpError(409, "this lease is no longer held");
+      const outcome = await control.finish(params.id, body.result satisfies WireJobResult, Date.now(), batch);
+      if (batch && outcome.batch === "applied") applied(job, batch);
+      if (!outcome.finished) throw gone();
+      known.delete(params.id);
       live.notify(topics.job(job.runId, job.jobKey));
       live.notify(topics.run(job.runId));
       // Its concurrency group is free: a job waiting for it may be leased now.
       live.notify(topics.queue);
-      return { accepted };
+      return { accepted: true };
     },
   });
 }
@@ -270,7 +342,8 @@ async function leaseFor(job: QueuedJob, options: AgentApiOptions, leaseMs: numbe
     // A first attempt has nothing before it to number after.
     job.attempt === 1 ? 0 : store.control.lastStepAttempt(job.runId, job.jobKey),
   ]);
-  const needKeys = (job.payload as { needs?: string[] }).needs ?? [];
+  const payload = job.payload as Partial<JobPayload>;
+  const needKeys = payload.needs ?? [];
   const needs: WireJobResult[] = [];
   for (const key of needKeys) {
     const finished = (await store.control.jobAttempts(job.runId, key)).findLast(
@@ -312,16 +385,20 @@ async function leaseFor(job: QueuedJob, options: AgentApiOptions, leaseMs: numbe
     attempt: job.attempt,
     attemptOffset: offset,
     needs,
-    secrets: await projectSecrets(options, job.project),
+    secrets: await projectSecrets(options, job.project, payload.secrets),
   };
 }
 
 /**
- * The project's secrets, decrypted for one job. Only a pipeline's declared secrets become
- * `secrets.NAME` and are masked; the agent filters them by the pipeline it loads.
+ * The project's secrets the job's pipeline declares, decrypted for one job (all of them for a
+ * job queued before payloads named them; the agent keeps the declared ones).
  */
-async function projectSecrets(options: AgentApiOptions, project: string): Promise<Record<string, string>> {
-  const names = (await options.store.control.listSecretNames(project)).map((s) => s.name);
+async function projectSecrets(
+  options: AgentApiOptions,
+  project: string,
+  declared: readonly string[] | undefined,
+): Promise<Record<string, string>> {
+  const names = declared ?? (await options.store.control.listSecretNames(project)).map((s) => s.name);
   if (names.length === 0 || options.secretKey === undefined) return {};
   const encrypted = await options.store.control.getSecrets(project, names);
   const key = options.secretKey;
@@ -331,6 +408,11 @@ async function projectSecrets(options: AgentApiOptions, project: string): Promis
       decryptSecret(key, value, secretContext(project, name)),
     ]),
   );
+}
+
+/** Cache entries are kept per project: one project's jobs can never restore another's files. */
+function cacheBlobKey(project: string, key: string): string {
+  return `shared-cache/${project}/${key}.tgz`;
 }
 
 export function secretContext(project: string, name: string): string {

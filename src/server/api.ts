@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Checkouts } from "../pipeline/checkout.js";
-import type { ProjectRecord, Store } from "../store/index.js";
+import type { ProjectRecord, RunRecord, Store } from "../store/index.js";
 import type { ServerMetrics } from "../telemetry/index.js";
 import { encryptSecret, decryptSecret } from "../secrets/crypto.js";
 import { createToken, ROLES, visibleProjects } from "./auth.js";
@@ -72,24 +72,28 @@ export function apiRoutes(router: Router, options: ApiOptions): void {
   const { store, coordinator, live } = options;
   const control = store.control;
 
-  const projectOfRun = async (request: RouteRequest): Promise<string | undefined> => {
+  // The run of a request is read once: access control needs its project, the handler the rest.
+  const requestRuns = new WeakMap<object, Promise<RunRecord | undefined>>();
+  const runOf = async (request: RouteRequest): Promise<RunRecord & { project: string }> => {
     const id = (request.params as { id: string }).id;
-    const run = await store.getRun(id);
+    let found = requestRuns.get(request.raw);
+    if (found === undefined) {
+      found = store.getRun(id);
+      requestRuns.set(request.raw, found);
+    }
+    const run = await found;
     if (!run) throw new HttpError(404, `no run ${id}`);
     if (!run.project) throw new HttpError(404, `run ${id} is not a server run`);
-    return run.project;
+    return { ...run, project: run.project };
   };
+  const projectOfRun = async (request: RouteRequest): Promise<string | undefined> =>
+    (await runOf(request)).project;
   const projectParam = (request: RouteRequest) => (request.params as { name: string }).name;
   const needProject = async (name: string): Promise<ProjectRecord> => {
     const project = await control.getProject(name);
     if (!project)
       throw new HttpError(404, `no project ${name}`, { hint: "slipway project add NAME --repo PATH_OR_URL" });
     return project;
-  };
-  const runOf = async (id: string) => {
-    const run = await store.getRun(id);
-    if (!run?.project) throw new HttpError(404, `no run ${id}`);
-    return run;
   };
 
   router.add({
@@ -304,8 +308,8 @@ export function apiRoutes(router: Router, options: ApiOptions): void {
     summary: "A run with its jobs, steps and job attempts",
     access: { role: "viewer", project: projectOfRun },
     params: runParams,
-    handler: async ({ params }) => {
-      const run = await runOf(params.id);
+    handler: async (request) => {
+      const run = await runOf(request);
       const [jobs, steps, attempts] = await Promise.all([
         store.listJobs(run.id),
         store.listSteps(run.id),
@@ -339,7 +343,7 @@ export function apiRoutes(router: Router, options: ApiOptions): void {
     access: { role: "developer", project: projectOfRun },
     params: runParams,
     handler: async (request) => {
-      const run = await runOf(request.params.id);
+      const run = await runOf(request);
       const cancelled = await coordinator.cancel(run.id);
       await audit(store, request, "run.cancel", run.id, run.project, { number: run.number });
       return { cancelled };
@@ -409,8 +413,9 @@ export function apiRoutes(router: Router, options: ApiOptions): void {
     access: { role: "viewer", project: projectOfRun },
     params: runParams,
     query: z.object({ after: z.coerce.number().int().min(0).optional() }),
-    handler: async ({ params, query, raw, reply }) => {
-      const run = await runOf(params.id);
+    handler: async (request) => {
+      const { query, raw, reply } = request;
+      const run = await runOf(request);
       let cursor = query.after ?? lastEventId(raw) ?? 0;
       await stream(raw, reply, live, run.id, async (send) => {
         for (const event of await store.listEvents(run.id, cursor)) send(String(++cursor), "event", event);
@@ -427,8 +432,9 @@ export function apiRoutes(router: Router, options: ApiOptions): void {
     access: { role: "viewer", project: projectOfRun },
     params: runParams,
     query: z.object({ job: z.string().optional(), after: z.coerce.number().int().min(0).optional() }),
-    handler: async ({ params, query, raw, reply }) => {
-      const run = await runOf(params.id);
+    handler: async (request) => {
+      const { query, raw, reply } = request;
+      const run = await runOf(request);
       let cursor = query.after ?? lastEventId(raw) ?? 0;
       await stream(raw, reply, live, run.id, async (send) => {
         const lines = await store.readLogsAfter(run.id, cursor, 5_000);
@@ -729,7 +735,8 @@ async function stream(
     "x-accel-buffering": "no",
   });
   const closed = new AbortController();
-  request.raw.on("close", () => closed.abort());
+  // The response's close, not the request's: a request closes as soon as its body has been read.
+  out.on("close", () => closed.abort());
   const send = (id: string, event: string, data: unknown) => {
     out.write(`id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   };

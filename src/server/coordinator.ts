@@ -16,7 +16,7 @@ import type { ProjectRecord, QueuedJob, Store } from "../store/index.js";
 import { artifactKey } from "../store/blobs.js";
 import type { Live } from "./live.js";
 import { topics } from "./live.js";
-import type { WireJobResult } from "./protocol.js";
+import type { JobPayload, WireJobResult } from "./protocol.js";
 
 /** How long a server's claim on the runs it coordinates lasts without renewal. */
 export const OWNER_TTL_MS = 10_000;
@@ -53,6 +53,8 @@ interface DrivenRun {
   runNumber: number;
   /** Jobs that already ended (a resumed run). */
   prior: JobResult[];
+  /** A run created here now: none of its jobs can be in the queue yet. */
+  fresh: boolean;
 }
 
 /** What a server run keeps in its `spec` column, to resume it anywhere. */
@@ -188,7 +190,7 @@ export class Coordinator {
     };
     const plan = planPipeline(loaded.pipeline, source.frontEnd === "gitlab" ? [] : source.jobs);
     const runNumber = ((await store.listRuns({ limit: 1 }))[0]?.number ?? 0) + 1;
-    const driven: DrivenRun = { project, run, plan, loaded, runNumber, prior: [] };
+    const driven: DrivenRun = { project, run, plan, loaded, runNumber, prior: [], fresh: true };
     const engine = this.#engine(driven, new AbortController());
     await store.recordEvents([engine.queuedEvent()]);
     const spec: RunSpec = { repo: project.repo, source };
@@ -205,7 +207,7 @@ export class Coordinator {
   }
 
   #engine(
-    { project, run, plan, loaded, runNumber, prior }: DrivenRun,
+    { project, run, plan, loaded, runNumber, prior, fresh }: DrivenRun,
     controller: AbortController,
     observer?: RunObserver,
   ): Engine {
@@ -222,7 +224,12 @@ export class Coordinator {
       signal: controller.signal,
       runNumber,
       priorResults: prior,
-      jobRunner: new QueueJobRunner(this.options, project.name, run.id),
+      jobRunner: new QueueJobRunner(this.options, {
+        project: project.name,
+        runId: run.id,
+        fresh,
+        secrets: loaded.pipeline.secrets,
+      }),
       announce: false,
       ...(loaded.dialect ? { dialect: loaded.dialect } : {}),
     });
@@ -309,7 +316,10 @@ export class Coordinator {
       trigger: record.trigger,
       actor: record.actor,
     };
-    this.#drive({ project, run, plan, loaded, runNumber: record.number, prior }, record.status !== "queued");
+    this.#drive(
+      { project, run, plan, loaded, runNumber: record.number, prior, fresh: false },
+      record.status !== "queued",
+    );
     if (control.cancelRequested) this.#active.get(runId)?.abort();
   }
 
@@ -366,8 +376,14 @@ class QueueJobRunner implements JobRunner {
       live: Live;
       hooks?: CoordinatorHooks;
     },
-    private readonly project: string,
-    private readonly runId: string,
+    private readonly facts: {
+      project: string;
+      runId: string;
+      /** Created by this server just now: no attempt of its jobs can be queued already. */
+      fresh: boolean;
+      /** The secrets the pipeline declares: a lease carries these only. */
+      secrets: readonly string[];
+    },
   ) {}
 
   async run(
@@ -376,23 +392,26 @@ class QueueJobRunner implements JobRunner {
     context: { concurrencyGroup: string | undefined },
   ): Promise<RemoteJobOutcome> {
     const { store, live } = this.options;
+    const { project, runId } = this.facts;
     const control = store.control;
-    const latest = async () => (await control.jobAttempts(this.runId, planned.key)).at(-1);
-    if ((await latest()) === undefined) {
+    const latest = async () => (await control.jobAttempts(runId, planned.key)).at(-1);
+    // A resumed run may have queued or finished this job already; a fresh one cannot have.
+    let job = this.facts.fresh ? undefined : await latest();
+    if (job === undefined) {
       const touched = await control.enqueue({
-        runId: this.runId,
+        runId,
         jobKey: planned.key,
         attempt: 1,
-        project: this.project,
+        project,
         labels: requiredLabels(planned),
-        payload: { needs: planned.needs },
+        payload: { needs: planned.needs, secrets: this.facts.secrets } satisfies JobPayload,
         now: Date.now(),
         // Groups are per project, as GitHub's are per repository.
         concurrencyGroup:
-          context.concurrencyGroup === undefined ? undefined : `${this.project}/${context.concurrencyGroup}`,
+          context.concurrencyGroup === undefined ? undefined : `${project}/${context.concurrencyGroup}`,
         cancelInProgress: planned.job.concurrency?.cancelInProgress,
       });
-      for (const job of touched) live.notify(topics.job(job.runId, job.jobKey));
+      for (const other of touched) live.notify(topics.job(other.runId, other.jobKey));
       live.notify(topics.queue);
     }
     let cancelSent = false;
@@ -400,11 +419,10 @@ class QueueJobRunner implements JobRunner {
     this.#watch();
     try {
       for (;;) {
-        const job = await latest();
         if (job?.status === "finished") {
           const wire = job.result as WireJobResult;
-          this.options.hooks?.jobFinished?.(this.project, job, wire);
-          return { result: toJobResult(wire, this.runId), reported: true };
+          this.options.hooks?.jobFinished?.(project, job, wire);
+          return { result: toJobResult(wire, runId), reported: true };
         }
         if (job?.status === "cancelled") {
           return {
@@ -415,11 +433,12 @@ class QueueJobRunner implements JobRunner {
         }
         if (signal.aborted && !cancelSent) {
           cancelSent = true;
-          await control.cancelJob(this.runId, planned.key, Date.now());
-          continue;
+          await control.cancelJob(runId, planned.key, Date.now());
+        } else {
+          // Woken by a finish through this server, or by the run's watcher for one through another.
+          await live.wait(topics.job(runId, planned.key), 30_000, cancelSent ? undefined : signal);
         }
-        // Woken by a finish through this server, or by the run's watcher for one through another.
-        await live.wait(topics.job(this.runId, planned.key), 30_000, cancelSent ? undefined : signal);
+        job = await latest();
       }
     } finally {
       this.#waiting.delete(planned.key);
@@ -438,14 +457,16 @@ class QueueJobRunner implements JobRunner {
       while (this.#waiting.size > 0) {
         await new Promise((resolve) => setTimeout(resolve, JOB_POLL_MS).unref());
         const latest = new Map<string, string>();
-        for (const attempt of await store.control.jobAttempts(this.runId)) {
-          latest.set(attempt.jobKey, `${attempt.attempt}:${attempt.status}`);
+        // Only an end wakes a waiting job: a lease or a lost attempt asks nothing of it.
+        for (const attempt of await store.control.attemptStates(this.facts.runId)) {
+          const ended = attempt.status === "finished" || attempt.status === "cancelled";
+          latest.set(attempt.jobKey, ended ? `${attempt.attempt}:${attempt.status}` : "");
         }
         for (const [key, seen] of this.#waiting) {
           const now = latest.get(key) ?? "";
           if (now === seen) continue;
           this.#waiting.set(key, now);
-          live.notify(topics.job(this.runId, key));
+          live.notify(topics.job(this.facts.runId, key));
         }
       }
     };

@@ -27,8 +27,14 @@ export interface RouteRequest<P = unknown, Q = unknown, B = unknown> {
   reply: FastifyReply;
 }
 
+/**
+ * LOCK and UNLOCK are not in OpenAPI's or Fastify's set of methods; Terraform's http backend
+ * locks state with them (https://developer.hashicorp.com/terraform/language/backend/http).
+ */
+const EXTENSION_METHODS: readonly string[] = ["LOCK", "UNLOCK"];
+
 export interface RouteSpec<P, Q, B> {
-  method: "GET" | "POST" | "PUT" | "DELETE" | "PATCH";
+  method: "GET" | "POST" | "PUT" | "DELETE" | "PATCH" | "LOCK" | "UNLOCK";
   url: string;
   summary: string;
   access: Access;
@@ -39,6 +45,8 @@ export interface RouteSpec<P, Q, B> {
   response?: z.ZodType;
   /** Raw bodies (artifact uploads) are not parsed as JSON. */
   rawBody?: boolean;
+  /** The largest body accepted, in bytes (default: the server's). */
+  bodyLimit?: number;
   handler(request: RouteRequest<P, Q, B>): Promise<unknown>;
 }
 
@@ -75,9 +83,13 @@ export class Router {
 
   add<P, Q, B>(spec: RouteSpec<P, Q, B>): void {
     this.routes.push(spec as RegisteredRoute);
+    if (EXTENSION_METHODS.includes(spec.method) && !this.app.supportedMethods.includes(spec.method)) {
+      this.app.addHttpMethod(spec.method, { hasBody: true });
+    }
     this.app.route({
       method: spec.method,
       url: spec.url,
+      ...(spec.bodyLimit !== undefined ? { bodyLimit: spec.bodyLimit } : {}),
       handler: async (request, reply) => {
         const principal = await this.auth.principal(bearerToken(request.headers.authorization));
         // Authorization before validation: a caller without the right token learns nothing of what
@@ -205,7 +217,9 @@ export function openApiDocument(routes: readonly RegisteredRoute[], version: str
         : { "401": { description: "no valid token" }, "403": { description: "not allowed" } }),
     };
     if (typeof route.access === "object" || route.access === "agent") operation.security = [{ bearer: [] }];
-    (paths[url] ??= {})[route.method.toLowerCase()] = operation;
+    // A path item has fixed fields for the standard methods; others can only be extensions.
+    const method = route.method.toLowerCase();
+    (paths[url] ??= {})[EXTENSION_METHODS.includes(route.method) ? `x-${method}` : method] = operation;
   }
   return {
     openapi: "3.1.0",

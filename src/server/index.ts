@@ -21,6 +21,7 @@ import { errorHandler, openApiDocument, Router } from "./http.js";
 import type { RegisteredRoute } from "./http.js";
 import { Live } from "./live.js";
 import { startRunnerPool } from "./runner-pool.js";
+import { terraformStateRoutes } from "./terraform-state.js";
 import { traceRun } from "./run-trace.js";
 import { ServerTriggers, TRIGGER_EVERY_MS } from "./triggers.js";
 
@@ -168,6 +169,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       onStepFinished: (job, status, durationMs) =>
         metrics.stepDuration.observe({ project: job.project, job: job.jobKey, status }, durationMs / 1000),
     });
+    terraformStateRoutes(router, { store, secretKey });
     router.add({
       method: "GET",
       url: "/api/openapi.json",

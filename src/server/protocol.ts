@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_CHUNK_LINES } from "../pipeline/log-chunks.js";
 
 /*
  * The agent protocol's bodies, shared by the server (which validates them) and `slipway agent`.
@@ -85,25 +86,37 @@ export const leaseSchema = z.object({
 });
 export type Lease = z.infer<typeof leaseSchema>;
 
+/** What a queued job's row keeps for its lease, written by the coordinator that queued it. */
+export interface JobPayload {
+  /** Keys of the jobs it needs: their results go with the lease. */
+  needs: string[];
+  /** Names of the secrets its pipeline declares: only these are decrypted for the lease. */
+  secrets: readonly string[];
+}
+
 export const heartbeatResponseSchema = z.object({ cancel: z.boolean(), leaseMs: z.number() });
 
-const logLineSchema = z.object({
-  runId: z.string(),
-  jobKey: z.string(),
-  stepIndex: z.number().int(),
-  attempt: z.number().int(),
-  seq: z.number().int(),
-  at: z.number(),
-  stream: z.enum(["stdout", "stderr", "system"]),
-  text: z.string(),
-});
+/** A chunk of consecutive log lines of one step attempt (src/pipeline/log-chunks.ts). */
+const logChunkSchema = z
+  .object({
+    runId: z.string(),
+    jobKey: z.string(),
+    stepIndex: z.number().int(),
+    attempt: z.number().int(),
+    seq: z.number().int(),
+    stream: z.enum(["stdout", "stderr", "system"]),
+    at: z.number(),
+    offsets: z.array(z.number()),
+    text: z.array(z.string()).min(1).max(MAX_CHUNK_LINES),
+  })
+  .refine((c) => c.offsets.length === c.text.length, "a chunk needs one offset per line");
 
 export const batchSchema = z.object({
   /** 1, 2, 3... per lease: a batch sent twice is applied once. */
   batch: z.number().int().positive(),
   /** Engine events of the job (job.*, step.*); checked to belong to the leased job. */
   events: z.array(z.looseObject({ type: z.string(), runId: z.string(), jobKey: z.string() })),
-  logs: z.array(logLineSchema),
+  logs: z.array(logChunkSchema),
 });
 
 export const testsSchema = z.object({

@@ -1,7 +1,8 @@
 import { parse } from "yaml";
 import type { Checkouts } from "../pipeline/checkout.js";
 import type { ProjectRecord, Store } from "../store/index.js";
-import { parseSchedule } from "./schedule.js";
+import { PIPELINE_FILES } from "../pipeline/locate.js";
+import { parseSchedule } from "../pipeline/schedule.js";
 import type { TriggerRequest } from "./coordinator.js";
 
 /** How often projects are looked at for polling and schedules. */
@@ -11,8 +12,8 @@ const CRONS_EVERY_MS = 60_000;
 
 /**
  * Triggers that come from the server itself rather than from a caller: polling a repository for
- * new commits, and cron schedules of the pipelines on the default branch (GitHub's
- * `on: schedule`). Every server runs this; a delivery id per commit or per fire time makes only
+ * new commits, and cron schedules of the pipelines on the default branch (the `on: schedule` of
+ * slipway.yaml and of GitHub workflows). Every server runs this; a delivery id per commit or per fire time makes only
  * one of them start the run.
  */
 export class ServerTriggers {
@@ -69,7 +70,7 @@ export class ServerTriggers {
   }
 
   /**
-   * The schedules of the default branch's workflows, read again at most once a minute (cron's
+   * The schedules of the default branch's pipeline files, read again at most once a minute (cron's
    * granularity): a fetch and a git process per workflow every tick would be most of a server's
    * idle work.
    */
@@ -83,11 +84,18 @@ export class ServerTriggers {
     const { checkouts } = this.options;
     if (!project.pollSeconds) await checkouts.fetch(project.repo).catch(() => undefined);
     const crons: { file: string; cron: string }[] = [];
+    // The slipway.yaml a run would use: the first of the names it may have, as discoverPipelines picks.
+    for (const file of PIPELINE_FILES) {
+      const text = await checkouts.readFile(project.repo, ref, file);
+      if (text === undefined) continue;
+      for (const cron of scheduleCrons(text)) crons.push({ file, cron });
+      break;
+    }
     for (const name of await checkouts.listFiles(project.repo, ref, ".github/workflows")) {
       if (!/\.ya?ml$/.test(name)) continue;
       const file = `.github/workflows/${name}`;
       const text = await checkouts.readFile(project.repo, ref, file);
-      for (const cron of workflowCrons(text ?? "")) crons.push({ file, cron });
+      for (const cron of scheduleCrons(text ?? "")) crons.push({ file, cron });
     }
     this.#crons.set(project.name, { at: now, repo: project.repo, crons });
     return crons;
@@ -129,8 +137,12 @@ export class ServerTriggers {
   }
 }
 
-/** The cron expressions of a GitHub workflow's `on: schedule`. */
-export function workflowCrons(text: string): string[] {
+/**
+ * The cron expressions of a pipeline file's `on.schedule`: slipway.yaml and GitHub workflows
+ * spell it the same way (`on: {schedule: [{cron: "..."}]}`). Read without compiling, so a file
+ * broken elsewhere keeps its schedule; a bad cron is reported when it is parsed to fire.
+ */
+export function scheduleCrons(text: string): string[] {
   let document: unknown;
   try {
     document = parse(text);

@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { CompiledQuery, PostgresAdapter } from "kysely";
 import type { Insertable, Kysely, Selectable } from "kysely";
-import type { EngineEvent, LogLine } from "../pipeline/events.js";
-import { chunk, MAX_BOUND_PARAMETERS, num, optNum } from "./batch.js";
-import { allocate, appendEvents, projectEvents } from "./projection.js";
+import type { EngineEvent } from "../pipeline/events.js";
+import type { LogChunk } from "../pipeline/log-chunks.js";
+import { num, optNum } from "./batch.js";
+import { insertLogChunks } from "./logs.js";
+import { appendEvents, projectEvents } from "./projection.js";
 import type { ApiTokensTable, AuditLogTable, Database, JobQueueTable, ProjectsTable } from "./schema.js";
 
 export interface ProjectRecord {
@@ -334,35 +335,8 @@ export class ControlStore {
     concurrencyGroup?: string | undefined;
     cancelInProgress?: boolean | undefined;
   }): Promise<{ runId: string; jobKey: string }[]> {
-    return this.#db.transaction().execute(async (trx) => {
-      const touched: { runId: string; jobKey: string }[] = [];
-      const group = job.concurrencyGroup;
-      if (group !== undefined) {
-        const superseded = await trx
-          .updateTable("job_queue")
-          .set({
-            status: "cancelled",
-            finished_at: job.now,
-            reason: `superseded by a newer job in concurrency group ${group}`,
-          })
-          .where("concurrency_group", "=", group)
-          .where("status", "=", "queued")
-          .where((eb) => eb.or([eb("run_id", "!=", job.runId), eb("job_key", "!=", job.jobKey)]))
-          .returning(["run_id", "job_key"])
-          .execute();
-        touched.push(...superseded.map((r) => ({ runId: r.run_id, jobKey: r.job_key })));
-        if (job.cancelInProgress) {
-          const stopping = await trx
-            .updateTable("job_queue")
-            .set({ cancel_requested: 1 })
-            .where("concurrency_group", "=", group)
-            .where("status", "=", "leased")
-            .returning(["run_id", "job_key"])
-            .execute();
-          touched.push(...stopping.map((r) => ({ runId: r.run_id, jobKey: r.job_key })));
-        }
-      }
-      await trx
+    const insert = (db: Kysely<Database>) =>
+      db
         .insertInto("job_queue")
         .values({
           run_id: job.runId,
@@ -386,6 +360,37 @@ export class ControlStore {
         })
         .onConflict((oc) => oc.columns(["run_id", "job_key", "attempt"]).doNothing())
         .execute();
+    const group = job.concurrencyGroup;
+    if (group === undefined) {
+      await insert(this.#db);
+      return [];
+    }
+    return this.#db.transaction().execute(async (trx) => {
+      const touched: { runId: string; jobKey: string }[] = [];
+      const superseded = await trx
+        .updateTable("job_queue")
+        .set({
+          status: "cancelled",
+          finished_at: job.now,
+          reason: `superseded by a newer job in concurrency group ${group}`,
+        })
+        .where("concurrency_group", "=", group)
+        .where("status", "=", "queued")
+        .where((eb) => eb.or([eb("run_id", "!=", job.runId), eb("job_key", "!=", job.jobKey)]))
+        .returning(["run_id", "job_key"])
+        .execute();
+      touched.push(...superseded.map((r) => ({ runId: r.run_id, jobKey: r.job_key })));
+      if (job.cancelInProgress) {
+        const stopping = await trx
+          .updateTable("job_queue")
+          .set({ cancel_requested: 1 })
+          .where("concurrency_group", "=", group)
+          .where("status", "=", "leased")
+          .returning(["run_id", "job_key"])
+          .execute();
+        touched.push(...stopping.map((r) => ({ runId: r.run_id, jobKey: r.job_key })));
+      }
+      await insert(trx);
       return touched;
     });
   }
@@ -398,6 +403,16 @@ export class ControlStore {
     return rows.map(toQueued);
   }
 
+  /** The state of every attempt of a run's jobs, without their payloads and results: cheap to poll. */
+  async attemptStates(runId: string): Promise<{ jobKey: string; attempt: number; status: QueueStatus }[]> {
+    const rows = await this.#db
+      .selectFrom("job_queue")
+      .select(["job_key", "attempt", "status"])
+      .where("run_id", "=", runId)
+      .execute();
+    return rows.map((r) => ({ jobKey: r.job_key, attempt: num(r.attempt), status: r.status as QueueStatus }));
+  }
+
   async getLease(leaseId: string): Promise<QueuedJob | undefined> {
     const row = await this.#db
       .selectFrom("job_queue")
@@ -408,8 +423,9 @@ export class ControlStore {
   }
 
   /**
-   * Leases the oldest queued job whose labels the agent has. Candidates are read without locks;
-   * the conditional UPDATE decides, so two servers leasing at once never hand out one job twice.
+   * Leases one of the oldest queued jobs whose labels the agent has (see `spread`). Candidates
+   * are read without locks; the conditional UPDATE decides, so two servers leasing at once never
+   * hand out one job twice.
    */
   async lease(options: {
     agent: string;
@@ -432,50 +448,77 @@ export class ControlStore {
         .limit(CANDIDATES)
         .offset(offset)
         .execute();
-      for (const c of candidates) {
+      for (const c of spread(candidates)) {
         const wanted = JSON.parse(c.labels) as string[];
         if (!wanted.every((label) => have.has(label))) {
           offset++;
           continue;
         }
+        const take = (db: Kysely<Database>) =>
+          db
+            .updateTable("job_queue")
+            .set({
+              status: "leased",
+              agent: options.agent,
+              lease_id: options.leaseId,
+              lease_until: options.until,
+              leased_at: options.now,
+            })
+            .where("run_id", "=", c.run_id)
+            .where("job_key", "=", c.job_key)
+            .where("attempt", "=", c.attempt)
+            .where("status", "=", "queued")
+            .returningAll()
+            .executeTakeFirst();
+        if (c.concurrency_group === null) {
+          // One statement: the conditional update is the whole decision.
+          const row = await take(this.#db);
+          if (row !== undefined) return toQueued(row);
+          continue;
+        }
+        const group = c.concurrency_group;
         const taken = await this.#db
           .transaction()
           .execute(async (trx) => {
             // The group's holder row is the lock: taken here or not at all.
-            if (c.concurrency_group !== null) {
-              const held = await trx
-                .insertInto("group_holders")
-                .values({ concurrency_group: c.concurrency_group, lease_id: options.leaseId })
-                .onConflict((oc) => oc.column("concurrency_group").doNothing())
-                .executeTakeFirst();
-              if (Number(held.numInsertedOrUpdatedRows ?? 0) === 0) return "held";
-            }
-            const updated = await trx
-              .updateTable("job_queue")
-              .set({
-                status: "leased",
-                agent: options.agent,
-                lease_id: options.leaseId,
-                lease_until: options.until,
-                leased_at: options.now,
-              })
-              .where("run_id", "=", c.run_id)
-              .where("job_key", "=", c.job_key)
-              .where("attempt", "=", c.attempt)
-              .where("status", "=", "queued")
+            const held = await trx
+              .insertInto("group_holders")
+              .values({ concurrency_group: group, lease_id: options.leaseId })
+              .onConflict((oc) => oc.column("concurrency_group").doNothing())
               .executeTakeFirst();
-            if (Number(updated.numUpdatedRows) === 0) throw new LostRace();
-            return "taken";
+            if (Number(held.numInsertedOrUpdatedRows ?? 0) === 0) return "held" as const;
+            const row = await take(trx);
+            if (row === undefined) throw new LostRace();
+            return row;
           })
           .catch((error: unknown) => {
-            if (error instanceof LostRace) return "lost";
+            if (error instanceof LostRace) return "lost" as const;
             throw error;
           });
-        if (taken === "taken") return this.getLease(options.leaseId);
         if (taken === "held") offset++;
+        else if (taken !== "lost") return toQueued(taken);
       }
       if (candidates.length < CANDIDATES) return undefined;
     }
+  }
+
+  /**
+   * Puts a leased job back in the queue, as if it had never been leased, when its agent never
+   * received the lease: only while nothing of the job has arrived. True when it was put back.
+   */
+  async releaseLease(leaseId: string): Promise<boolean> {
+    return this.#db.transaction().execute(async (trx) => {
+      const released = await trx
+        .updateTable("job_queue")
+        .set({ status: "queued", agent: null, lease_id: null, lease_until: null, leased_at: null })
+        .where("lease_id", "=", leaseId)
+        .where("status", "=", "leased")
+        .where("batch_seq", "=", 0)
+        .executeTakeFirst();
+      if (Number(released.numUpdatedRows) === 0) return false;
+      await trx.deleteFrom("group_holders").where("lease_id", "=", leaseId).execute();
+      return true;
+    });
   }
 
   /** Extends a lease. undefined when the lease is no longer the job's (expired and re-queued, or finished). */
@@ -495,43 +538,46 @@ export class ControlStore {
    * number must be the next one, and the lease must still be held. All in one transaction, so a
    * batch is either wholly stored or not at all.
    */
-  async ingest(leaseId: string, batch: number, events: readonly EngineEvent[], logs: readonly LogLine[]) {
-    return this.#db.transaction().execute(async (trx): Promise<BatchOutcome> => {
-      const row = await trx
-        .selectFrom("job_queue")
-        .select(["status", "batch_seq"])
-        .where("lease_id", "=", leaseId)
-        .executeTakeFirst();
-      if (row === undefined || row.status !== "leased") return "lease-lost";
-      if (batch <= num(row.batch_seq)) return "duplicate";
-      const advanced = await trx
-        .updateTable("job_queue")
-        .set({ batch_seq: batch })
-        .where("lease_id", "=", leaseId)
-        .where("status", "=", "leased")
-        .where("batch_seq", "<", batch)
-        .executeTakeFirst();
-      if (Number(advanced.numUpdatedRows) === 0) return "duplicate";
-      if (events.length > 0) {
-        await projectEvents(trx, events);
-        await appendEvents(trx, events);
-      }
-      await insertLogs(trx, logs);
-      return "applied";
-    });
+  async ingest(leaseId: string, batch: LeaseBatch): Promise<BatchOutcome> {
+    return this.#db.transaction().execute((trx) => applyBatch(trx, leaseId, batch));
   }
 
-  /** Records a job's result, once: only the current lease holder can finish it. */
-  async finish(leaseId: string, result: unknown, now: number): Promise<boolean> {
+  /**
+   * Records a job's result, once: only the current lease holder can finish it. The job's last
+   * batch, when given, is applied in the same transaction. `finished` only when this call
+   * recorded the result; `batch` says what became of the batch.
+   */
+  async finish(
+    leaseId: string,
+    result: unknown,
+    now: number,
+    batch?: LeaseBatch,
+  ): Promise<{ finished: boolean; batch?: BatchOutcome | undefined }> {
     return this.#db.transaction().execute(async (trx) => {
-      const updated = await trx
-        .updateTable("job_queue")
-        .set({ status: "finished", result: JSON.stringify(result), finished_at: now })
-        .where("lease_id", "=", leaseId)
-        .where("status", "=", "leased")
-        .executeTakeFirst();
-      await trx.deleteFrom("group_holders").where("lease_id", "=", leaseId).execute();
-      return Number(updated.numUpdatedRows) > 0;
+      const finishing = (nextBatch: number | undefined) => {
+        let q = trx
+          .updateTable("job_queue")
+          .set({ status: "finished", result: JSON.stringify(result), finished_at: now })
+          .where("lease_id", "=", leaseId)
+          .where("status", "=", "leased");
+        if (nextBatch !== undefined) q = q.set({ batch_seq: nextBatch }).where("batch_seq", "<", nextBatch);
+        return q.returning("concurrency_group").executeTakeFirst();
+      };
+      let applied: BatchOutcome | undefined;
+      // The usual case, a last batch that is the next one, is one statement for both.
+      let finished = batch === undefined ? undefined : await finishing(batch.batch);
+      if (batch !== undefined && finished !== undefined) {
+        await storeBatch(trx, batch);
+        applied = "applied";
+      } else {
+        applied = batch === undefined ? undefined : await applyBatch(trx, leaseId, batch);
+        if (applied === "lease-lost") return { finished: false, batch: applied };
+        finished = await finishing(undefined);
+      }
+      if (finished === undefined) return { finished: false, batch: applied };
+      if (finished.concurrency_group !== null)
+        await trx.deleteFrom("group_holders").where("lease_id", "=", leaseId).execute();
+      return { finished: true, batch: applied };
     });
   }
 
@@ -711,61 +757,59 @@ export class ControlStore {
   }
 }
 
+/** One numbered batch of a lease holder's events and log chunks. */
+export interface LeaseBatch {
+  batch: number;
+  events: readonly EngineEvent[];
+  logs: readonly LogChunk[];
+}
+
+async function applyBatch(trx: Kysely<Database>, leaseId: string, batch: LeaseBatch): Promise<BatchOutcome> {
+  const advanced = await trx
+    .updateTable("job_queue")
+    .set({ batch_seq: batch.batch })
+    .where("lease_id", "=", leaseId)
+    .where("status", "=", "leased")
+    .where("batch_seq", "<", batch.batch)
+    .executeTakeFirst();
+  if (Number(advanced.numUpdatedRows) === 0) {
+    const row = await trx
+      .selectFrom("job_queue")
+      .select("status")
+      .where("lease_id", "=", leaseId)
+      .executeTakeFirst();
+    return row?.status === "leased" ? "duplicate" : "lease-lost";
+  }
+  await storeBatch(trx, batch);
+  return "applied";
+}
+
+async function storeBatch(trx: Kysely<Database>, batch: LeaseBatch): Promise<void> {
+  if (batch.events.length > 0) {
+    await projectEvents(trx, batch.events);
+    await appendEvents(trx, batch.events);
+  }
+  await insertLogChunks(trx, batch.logs);
+}
+
 /** Another server leased the candidate between reading and updating it. */
 class LostRace extends Error {}
 
+/**
+ * The candidates starting at a random one: agents asking at the same moment read the same
+ * candidates, and trying them in one order makes all but one lose the race for the first.
+ * Candidates are jobs queued at about the same time, so the queue stays about first-in first-out.
+ */
+function spread<T>(candidates: readonly T[]): T[] {
+  const start = Math.floor(Math.random() * Math.min(candidates.length, SPREAD));
+  return [...candidates.slice(start), ...candidates.slice(0, start)];
+}
+
+/** How many of the oldest candidates a lease may start at. */
+const SPREAD = 4;
+
 /** Candidate rows read per round when leasing. */
 const CANDIDATES = 16;
-
-/** Inserts log lines numbered in their run's arrival order, inside the caller's transaction. */
-export async function insertLogs(trx: Kysely<Database>, logs: readonly LogLine[]): Promise<void> {
-  if (logs.length === 0) return;
-  const counts = new Map<string, number>();
-  for (const l of logs) counts.set(l.runId, (counts.get(l.runId) ?? 0) + 1);
-  const next = await allocate(trx, "log_count", counts);
-  const values: unknown[] = [];
-  for (const l of logs) {
-    const runSeq = (next.get(l.runId) ?? 0) + 1;
-    next.set(l.runId, runSeq);
-    values.push(l.runId, l.jobKey, l.stepIndex, l.attempt, l.seq, l.at, l.stream, l.text, runSeq);
-  }
-  // Written as one prepared statement per chunk rather than through the query builder: compiling
-  // an insert of thousands of rows node by node cost more than the database's work on it.
-  if (trx.getExecutor().adapter instanceof PostgresAdapter) {
-    // PostgreSQL takes the batch as one array per column: nine parameters however many lines,
-    // where a multi-row VALUES makes it parse and plan a statement of thousands of parameters.
-    const columns = LOG_COLUMNS.map((_, c) => values.filter((_, i) => i % LOG_COLUMNS.length === c));
-    await trx.executeQuery(CompiledQuery.raw(INSERT_LOGS_UNNEST, columns));
-    return;
-  }
-  const perRow = LOG_COLUMNS.length;
-  for (const parameters of chunk(values, Math.floor(MAX_BOUND_PARAMETERS / perRow) * perRow)) {
-    await trx.executeQuery(CompiledQuery.raw(insertLogsSql(parameters.length / perRow), parameters));
-  }
-}
-
-const LOG_COLUMNS = ["run_id", "job_key", "step_index", "attempt", "seq", "at", "stream", "text", "run_seq"];
-const insertLogsText = new Map<number, string>();
-const INSERT_LOGS_UNNEST =
-  `insert into "log_lines" (${LOG_COLUMNS.map((c) => `"${c}"`).join(", ")}) ` +
-  `select * from unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[], $6::bigint[], $7::text[], $8::text[], $9::bigint[]) ` +
-  `on conflict ("run_id", "job_key", "step_index", "attempt", "seq") do nothing`;
-
-/** SQLite's `INSERT ... VALUES (...), (...)` for `rows` rows, kept once made. */
-function insertLogsSql(rows: number): string {
-  let text = insertLogsText.get(rows);
-  if (text === undefined) {
-    const tuple = `(${LOG_COLUMNS.map(() => "?").join(", ")})`;
-    const tuples = new Array<string>(rows).fill(tuple);
-    // A writer that retries a batch after a lost acknowledgement must not fail or duplicate.
-    text =
-      `insert into "log_lines" (${LOG_COLUMNS.map((c) => `"${c}"`).join(", ")}) values ${tuples.join(", ")} ` +
-      `on conflict ("run_id", "job_key", "step_index", "attempt", "seq") do nothing`;
-    if (insertLogsText.size > 64) insertLogsText.clear();
-    insertLogsText.set(rows, text);
-  }
-  return text;
-}
 
 /** Closes the steps a lost attempt left running, in the tables and the event log, and says why. */
 async function closeLostAttempt(
@@ -799,16 +843,17 @@ async function closeLostAttempt(
   await appendEvents(trx, events);
   const first = open[0];
   if (first !== undefined) {
-    await insertLogs(trx, [
+    await insertLogChunks(trx, [
       {
         runId,
         jobKey,
         stepIndex: num(first.step_index),
         attempt: num(first.attempt),
         seq: 1_000_000_000,
-        at: now,
         stream: "system",
-        text: `${LOST_REASON}; the job is queued again as a new attempt`,
+        at: now,
+        offsets: [0],
+        text: [`${LOST_REASON}; the job is queued again as a new attempt`],
       },
     ]);
   }

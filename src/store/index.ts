@@ -6,6 +6,7 @@ export type {
   AuditEntry,
   BatchOutcome,
   ControlStore,
+  LeaseBatch,
   ProjectRecord,
   QueuedJob,
   QueueStatus,
@@ -13,6 +14,15 @@ export type {
   TokenKind,
   TokenRecord,
 } from "./control.js";
+
+export type {
+  StateLock,
+  StateSummary,
+  StateVersion,
+  StateWrite,
+  TerraformStateStore,
+  WriteOutcome,
+} from "./terraform-state.js";
 
 export type {
   ArtifactRecord,

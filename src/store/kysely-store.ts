@@ -1,9 +1,12 @@
 import type { Insertable, Kysely } from "kysely";
 import type { EngineEvent, LogLine, TestCaseResult } from "../pipeline/events.js";
+import { linesOf, toChunks } from "../pipeline/log-chunks.js";
 import { chunk, chunkRows, num } from "./batch.js";
-import { ControlStore, insertLogs } from "./control.js";
+import { ControlStore } from "./control.js";
+import { insertLogChunks, readChunksAfter, toChunk } from "./logs.js";
 import { appendEvents, projectEvents } from "./projection.js";
-import { stepKey, toAttempt, toJob, toLogLine, toRun, toStep } from "./rows.js";
+import { TerraformStateStore } from "./terraform-state.js";
+import { stepKey, toAttempt, toJob, toRun, toStep } from "./rows.js";
 import type { ArtifactsTable, Database, TestResultsTable } from "./schema.js";
 import type {
   ArtifactRecord,
@@ -29,11 +32,13 @@ export class KyselyStore implements Store {
   #closed = false;
 
   readonly control: ControlStore;
+  readonly terraform: TerraformStateStore;
 
   /** `release` runs on the first close(); by default it destroys the Kysely instance. */
   constructor(db: Kysely<Database>, release?: () => Promise<void>) {
     this.#db = db;
     this.control = new ControlStore(db);
+    this.terraform = new TerraformStateStore(db);
     this.#release = release ?? (() => db.destroy());
   }
 
@@ -143,7 +148,7 @@ export class KyselyStore implements Store {
 
   async appendLogs(lines: readonly LogLine[]): Promise<void> {
     if (lines.length === 0) return;
-    await this.#db.transaction().execute((trx) => insertLogs(trx, lines));
+    await this.#db.transaction().execute((trx) => insertLogChunks(trx, toChunks(lines)));
   }
 
   async recordTestResults(runId: string, jobKey: string, results: readonly TestCaseResult[]): Promise<void> {
@@ -306,7 +311,7 @@ export class KyselyStore implements Store {
   }
 
   async readLogs(query: LogQuery): Promise<LogLine[]> {
-    let q = this.#db.selectFrom("log_lines").selectAll().where("run_id", "=", query.runId);
+    let q = this.#db.selectFrom("log_chunks").selectAll().where("run_id", "=", query.runId);
     if (query.jobKey !== undefined) q = q.where("job_key", "=", query.jobKey);
     if (query.stepIndex !== undefined) q = q.where("step_index", "=", query.stepIndex);
     // The primary key's order, so the database walks the index instead of sorting.
@@ -314,7 +319,7 @@ export class KyselyStore implements Store {
       q.orderBy("job_key").orderBy("step_index").orderBy("attempt").orderBy("seq").execute(),
       this.#jobPositions(query.runId, query.jobKey),
     ]);
-    return inPlanOrder(rows, positions).map(toLogLine);
+    return inPlanOrder(rows, positions).flatMap((row) => linesOf(toChunk(row)));
   }
 
   async readLogsAfter(
@@ -322,15 +327,14 @@ export class KyselyStore implements Store {
     runSeq: number,
     limit: number,
   ): Promise<(LogLine & { runSeq: number })[]> {
-    const rows = await this.#db
-      .selectFrom("log_lines")
-      .selectAll()
-      .where("run_id", "=", runId)
-      .where("run_seq", ">", runSeq)
-      .orderBy("run_seq")
-      .limit(limit)
-      .execute();
-    return rows.map((r) => ({ ...toLogLine(r), runSeq: num(r.run_seq ?? 0) }));
+    const lines: (LogLine & { runSeq: number })[] = [];
+    for (const chunk of await readChunksAfter(this.#db, runId, runSeq, limit)) {
+      linesOf(chunk).forEach((line, i) => {
+        const number = chunk.runSeq + i;
+        if (number > runSeq && lines.length < limit) lines.push({ ...line, runSeq: number });
+      });
+    }
+    return lines;
   }
 
   async listTestResults(runId: string, jobKey?: string): Promise<(TestCaseResult & { jobKey: string })[]> {

@@ -306,10 +306,153 @@ const controlPlane: Migration = {
   },
 };
 
+/*
+ * Log lines move from one row per line to one row per chunk of consecutive lines of a step
+ * attempt (src/store/logs.ts). Lines stored before keep their order; the few written before
+ * run-wide numbering existed are numbered now, so every line has a place for live tails.
+ */
+const logChunks: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable("log_chunks")
+      .addColumn("run_id", "text", (c) => c.notNull())
+      .addColumn("job_key", "text", (c) => c.notNull())
+      .addColumn("step_index", "integer", (c) => c.notNull())
+      .addColumn("attempt", "integer", (c) => c.notNull())
+      .addColumn("seq", "integer", (c) => c.notNull())
+      .addColumn("lines", "integer", (c) => c.notNull())
+      .addColumn("stream", "text", (c) => c.notNull())
+      .addColumn("at", "bigint", (c) => c.notNull())
+      .addColumn("run_seq", "bigint", (c) => c.notNull())
+      .addColumn("body", "text", (c) => c.notNull())
+      .addPrimaryKeyConstraint("log_chunks_pk", ["run_id", "job_key", "step_index", "attempt", "seq"])
+      .addForeignKeyConstraint("log_chunks_run_fk", ["run_id"], "runs", ["id"], (f) => f.onDelete("cascade"))
+      .execute();
+    await db.schema
+      .createIndex("log_chunks_run_seq")
+      .on("log_chunks")
+      .columns(["run_id", "run_seq"])
+      .execute();
+
+    const old = db.withTables<{
+      log_lines: {
+        run_id: string;
+        job_key: string;
+        step_index: number;
+        attempt: number;
+        seq: number;
+        at: number | string;
+        stream: string;
+        text: string;
+        run_seq: number | string | null;
+      };
+      log_chunks: Record<string, string | number>;
+      runs: { id: string; log_count: number };
+    }>();
+    const runs = await old.selectFrom("log_lines").select("run_id").distinct().execute();
+    for (const { run_id: runId } of runs) {
+      const lines = await old
+        .selectFrom("log_lines")
+        .selectAll()
+        .where("run_id", "=", runId)
+        .orderBy(sql`coalesce(run_seq, 0)`)
+        .orderBy("job_key")
+        .orderBy("step_index")
+        .orderBy("attempt")
+        .orderBy("seq")
+        .execute();
+      type Chunk = { row: Record<string, string | number>; seq: number; offsets: number[]; text: string[] };
+      const chunks: Chunk[] = [];
+      lines.forEach((l, i) => {
+        const at = Number(l.at);
+        let c = chunks.at(-1);
+        const continues =
+          c !== undefined &&
+          c.text.length < 1024 &&
+          c.row.job_key === l.job_key &&
+          c.row.step_index === l.step_index &&
+          c.row.attempt === l.attempt &&
+          c.row.stream === l.stream &&
+          c.seq + c.text.length === l.seq;
+        if (c === undefined || !continues) {
+          const key = { run_id: runId, job_key: l.job_key, step_index: l.step_index, attempt: l.attempt };
+          c = {
+            row: { ...key, seq: l.seq, stream: l.stream, at, run_seq: i + 1 },
+            seq: l.seq,
+            offsets: [],
+            text: [],
+          };
+          chunks.push(c);
+        }
+        c.offsets.push(at - Number(c.row.at));
+        c.text.push(l.text);
+      });
+      const rows = chunks.map((c) => ({
+        ...c.row,
+        lines: c.text.length,
+        body: JSON.stringify({ offsets: c.offsets, text: c.text }),
+      }));
+      for (let i = 0; i < rows.length; i += 1000) {
+        await old
+          .insertInto("log_chunks")
+          .values(rows.slice(i, i + 1000))
+          .execute();
+      }
+      await old.updateTable("runs").set({ log_count: lines.length }).where("id", "=", runId).execute();
+    }
+    await db.schema.dropTable("log_lines").execute();
+  },
+};
+
+/*
+ * Terraform's http backend (src/server/terraform-state.ts). Locking and writing are conditional
+ * UPDATEs of the state's one row, so exactly one of many concurrent callers wins on both
+ * dialects; every write is a new row of terraform_state_versions, never an update.
+ */
+const terraformState: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable("terraform_states")
+      .addColumn("project", "text", (c) => c.notNull())
+      .addColumn("name", "text", (c) => c.notNull())
+      .addColumn("last_version", "integer", (c) => c.notNull())
+      .addColumn("current_version", "integer")
+      .addColumn("serial", "bigint")
+      .addColumn("lineage", "text")
+      .addColumn("sha256", "text")
+      .addColumn("updated_at", "bigint")
+      .addColumn("updated_by", "text")
+      .addColumn("lock_id", "text")
+      .addColumn("lock_info", "text")
+      .addColumn("locked_at", "bigint")
+      .addColumn("locked_by", "text")
+      .addPrimaryKeyConstraint("terraform_states_pk", ["project", "name"])
+      .execute();
+    await db.schema
+      .createTable("terraform_state_versions")
+      .addColumn("project", "text", (c) => c.notNull())
+      .addColumn("name", "text", (c) => c.notNull())
+      .addColumn("version", "integer", (c) => c.notNull())
+      .addColumn("serial", "bigint", (c) => c.notNull())
+      .addColumn("lineage", "text", (c) => c.notNull())
+      .addColumn("size_bytes", "bigint", (c) => c.notNull())
+      .addColumn("sha256", "text", (c) => c.notNull())
+      .addColumn("created_at", "bigint", (c) => c.notNull())
+      .addColumn("created_by", "text", (c) => c.notNull())
+      .addColumn("rolled_back_from", "integer")
+      .addColumn("forced", "integer", (c) => c.notNull())
+      .addColumn("content", "text", (c) => c.notNull())
+      .addPrimaryKeyConstraint("terraform_state_versions_pk", ["project", "name", "version"])
+      .execute();
+  },
+};
+
 /** Every migration, in order. Keys sort lexically, which is the order Kysely applies them. */
 export const migrations: Readonly<Record<string, Migration>> = {
   "0001_initial": initial,
   "0002_control_plane": controlPlane,
+  "0003_log_chunks": logChunks,
+  "0004_terraform_state": terraformState,
 };
 
 const provider: MigrationProvider = {

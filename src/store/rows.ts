@@ -1,7 +1,6 @@
 import type { Selectable } from "kysely";
-import type { LogLine, LogStream } from "../pipeline/events.js";
 import { num, optNum } from "./batch.js";
-import type { JobsTable, LogLinesTable, RunsTable, StepAttemptsTable, StepsTable } from "./schema.js";
+import type { JobsTable, RunsTable, StepAttemptsTable, StepsTable } from "./schema.js";
 import type {
   JobRecord,
   JobStatus,
@@ -81,18 +80,5 @@ export function toAttempt(a: Selectable<StepAttemptsTable>): StepAttemptRecord {
     finishedAt: optNum(a.finished_at),
     cacheHit: num(a.cache_hit) !== 0,
     reason: a.reason ?? undefined,
-  };
-}
-
-export function toLogLine(r: Selectable<LogLinesTable>): LogLine {
-  return {
-    runId: r.run_id,
-    jobKey: r.job_key,
-    stepIndex: num(r.step_index),
-    attempt: num(r.attempt),
-    seq: num(r.seq),
-    at: num(r.at),
-    stream: r.stream as LogStream,
-    text: r.text,
   };
 }

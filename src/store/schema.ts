@@ -13,7 +13,7 @@ export interface Database {
   steps: StepsTable;
   step_attempts: StepAttemptsTable;
   events: EventsTable;
-  log_lines: LogLinesTable;
+  log_chunks: LogChunksTable;
   test_results: TestResultsTable;
   artifacts: ArtifactsTable;
   cache_entries: CacheEntriesTable;
@@ -25,6 +25,8 @@ export interface Database {
   secrets: SecretsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   group_holders: GroupHoldersTable;
+  terraform_states: TerraformStatesTable;
+  terraform_state_versions: TerraformStateVersionsTable;
 }
 
 /** Counters that must stay unique across processes sharing a database (run numbers). */
@@ -115,17 +117,22 @@ export interface EventsTable {
   body: string;
 }
 
-export interface LogLinesTable {
+export interface LogChunksTable {
   run_id: string;
   job_key: string;
   step_index: number;
   attempt: number;
+  /** The first line's seq within its step attempt. */
   seq: number;
-  at: number;
+  /** How many lines the chunk holds. */
+  lines: number;
   stream: string;
-  text: string;
-  /** Order of arrival within the run, across jobs and steps: the cursor of live log tails. */
-  run_seq: Generated<number | null>;
+  /** The first line's time. */
+  at: number;
+  /** The first line's number in the run's arrival order (across jobs and steps): the cursor of live tails. */
+  run_seq: number;
+  /** JSON: { offsets: ms after `at` per line, text: the lines }. */
+  body: string;
 }
 
 export interface TestResultsTable {
@@ -261,4 +268,43 @@ export interface WebhookDeliveriesTable {
   /** source:delivery id. */
   id: string;
   received_at: number;
+}
+
+/** One row per Terraform state: which version GET serves, and who holds its lock. */
+export interface TerraformStatesTable {
+  project: string;
+  name: string;
+  /** The highest version written; versions are numbered 1, 2, 3... per state. */
+  last_version: number;
+  /** The version served; null before the first write and after a DELETE. */
+  current_version: number | null;
+  /** Serial, lineage and SHA-256 of the current version, for the checks on the next write. */
+  serial: number | null;
+  lineage: string | null;
+  sha256: string | null;
+  updated_at: number | null;
+  updated_by: string | null;
+  lock_id: string | null;
+  /** The LockInfo JSON the locking client sent, returned to the next client that finds it held. */
+  lock_info: string | null;
+  locked_at: number | null;
+  locked_by: string | null;
+}
+
+export interface TerraformStateVersionsTable {
+  project: string;
+  name: string;
+  version: number;
+  serial: number;
+  lineage: string;
+  size_bytes: number;
+  sha256: string;
+  created_at: number;
+  created_by: string;
+  /** The version a rollback copied, or null for a write. */
+  rolled_back_from: number | null;
+  /** 1 when the serial and lineage checks were skipped (?force=true, rollbacks). */
+  forced: number;
+  /** The state, encrypted (AES-256-GCM) with the server's key. */
+  content: string;
 }

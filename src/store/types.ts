@@ -1,4 +1,5 @@
 import type { ControlStore } from "./control.js";
+import type { TerraformStateStore } from "./terraform-state.js";
 import type {
   EngineEvent,
   JobStatus,
@@ -134,6 +135,9 @@ export interface Store {
 
   /** The control plane's tables: projects, tokens, audit log, job queue, secrets. */
   readonly control: ControlStore;
+
+  /** Terraform states kept for the http backend: versions and locks. */
+  readonly terraform: TerraformStateStore;
 
   close(): Promise<void>;
 }

@@ -125,7 +125,8 @@ async function pathFor(route: RegisteredRoute): Promise<string> {
     .replace(":id", runId)
     .replace(":secret", "X")
     .replace(":run", runId)
-    .replace(":job", "a");
+    .replace(":job", "a")
+    .replace(":key", "0".repeat(64));
 }
 
 /** Query parameters the route requires, with values that pass its schema. */
@@ -136,6 +137,7 @@ function queryFor(route: RegisteredRoute): string {
   const pairs: string[] = [];
   if (properties.includes("project")) pairs.push("project=alpha");
   if (properties.includes("path")) pairs.push("path=out.txt");
+  if (properties.includes("job")) pairs.push("job=a");
   return pairs.length > 0 ? `?${pairs.join("&")}` : "";
 }
 
@@ -161,6 +163,8 @@ function bodyFor(route: RegisteredRoute): { body: string | Buffer; type: string 
       });
     case "PUT /api/agent/leases/:id/artifacts":
       return { body: Buffer.from("artifact bytes"), type: "application/octet-stream" };
+    case "PUT /api/agent/leases/:id/cache/:key":
+      return { body: Buffer.from("archive bytes"), type: "application/octet-stream" };
   }
   if (route.body) return json({});
   return undefined;
@@ -194,7 +198,13 @@ async function projectOf(route: RegisteredRoute, caller: Caller): Promise<string
       name === "name" ? "alpha" : name === "id" || name === "run" ? runId : "X",
     ]),
   );
-  const request = { params, query: {}, body: {}, principal: caller.principal } as unknown as RouteRequest;
+  const request = {
+    params,
+    query: {},
+    body: {},
+    principal: caller.principal,
+    raw: {},
+  } as unknown as RouteRequest;
   return route.access.project(request);
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it, onTestFinished } from "vitest";
 import { ConfigError } from "../../src/errors/index.js";
-import { DEFAULT_FIRE_LIMIT, parseSchedule } from "../../src/server/schedule.js";
+import { DEFAULT_FIRE_LIMIT, parseSchedule } from "../../src/pipeline/schedule.js";
 
 const at = (iso: string): Date => new Date(iso);
 const iso = (dates: Date[]): string[] => dates.map((d) => d.toISOString());

@@ -2,12 +2,15 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import { Checkouts } from "../../src/pipeline/checkout.js";
+import { Coordinator } from "../../src/server/coordinator.js";
+import type { TriggerResult } from "../../src/server/coordinator.js";
+import { Live } from "../../src/server/live.js";
 import { openStore } from "../../src/store/index.js";
 import type { ProjectRecord } from "../../src/store/index.js";
 import type { TriggerRequest } from "../../src/server/coordinator.js";
-import { ServerTriggers, workflowCrons } from "../../src/server/triggers.js";
+import { ServerTriggers, scheduleCrons } from "../../src/server/triggers.js";
 import { gitRepo } from "../support/slipway-server.js";
 
 const WORKFLOW = `name: nightly
@@ -20,6 +23,18 @@ jobs:
     runs-on: ubuntu-latest
     steps:
       - run: echo nightly
+`;
+
+const NATIVE = `name: native
+on:
+  push:
+    branches: [main]
+  schedule:
+    - cron: "* * * * *"
+jobs:
+  a:
+    steps:
+      - run: echo scheduled
 `;
 
 /** Polling and schedules against a real repository and store; the clock is passed in. */
@@ -59,10 +74,11 @@ describe("server triggers", async () => {
     return { repo, fired, triggers };
   };
 
-  it("reads the cron expressions of a workflow's on.schedule", () => {
-    expect(workflowCrons(WORKFLOW)).toEqual(["*/5 * * * *"]);
-    expect(workflowCrons("on: push")).toEqual([]);
-    expect(workflowCrons(": not yaml :")).toEqual([]);
+  it("reads the cron expressions of a workflow's or a slipway.yaml's on.schedule", () => {
+    expect(scheduleCrons(WORKFLOW)).toEqual(["*/5 * * * *"]);
+    expect(scheduleCrons(NATIVE)).toEqual(["* * * * *"]);
+    expect(scheduleCrons("on: push")).toEqual([]);
+    expect(scheduleCrons(": not yaml :")).toEqual([]);
   });
 
   it("fires a schedule once per due time, counting from when it was first seen, once across servers", async () => {
@@ -92,6 +108,75 @@ describe("server triggers", async () => {
     });
     await other.tick(t0 + 3 * 3600_000);
     expect(fired.filter((f) => f.project === "other")).toHaveLength(0);
+  });
+
+  it("runs a slipway.yaml on its on.schedule, and not for a push its on.push.branches exclude", async () => {
+    const repo = gitRepo({ "slipway.yaml": NATIVE });
+    const name = "native-on";
+    await store.control.addProject({
+      name,
+      repo,
+      defaultBranch: "main",
+      webhookSecret: undefined,
+      pollSeconds: 1,
+      polled: {},
+      schedules: {},
+      createdAt: 0,
+      createdBy: "test",
+    });
+    const coordinator = new Coordinator({
+      store,
+      dataDir: mkdtempSync(path.join(os.tmpdir(), "slipway-data-")),
+      serverId: "test-server",
+      live: new Live(),
+      checkouts,
+      onError: (error) => {
+        throw error;
+      },
+    });
+    onTestFinished(() => coordinator.close());
+    const started: { request: TriggerRequest; result: TriggerResult }[] = [];
+    const triggers = new ServerTriggers({
+      store,
+      checkouts,
+      onError: (error) => {
+        throw error;
+      },
+      trigger: async (project, request) => {
+        if (project.name === name)
+          started.push({ request, result: await coordinator.trigger(project, request) });
+      },
+    });
+    // The clock is passed in: a minute of cron time is two ticks, not a minute of waiting.
+    const t0 = Date.UTC(2026, 10, 26, 12, 0, 30);
+    await triggers.tick(t0);
+    expect(started).toEqual([]);
+    await triggers.tick(t0 + 60_000);
+    expect(started.map((s) => [s.request.event, s.request.file, s.request.ref])).toEqual([
+      ["schedule", "slipway.yaml", "refs/heads/main"],
+    ]);
+    const [scheduled] = started[0]?.result.runs ?? [];
+    expect(scheduled?.file).toBe("slipway.yaml");
+    const run = await store.getRun(scheduled?.id ?? "");
+    expect([run?.trigger, run?.file, run?.project]).toEqual(["schedule", "slipway.yaml", name]);
+
+    const git = (...args: string[]) =>
+      execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd: repo });
+    git("checkout", "-qb", "feature");
+    writeFileSync(path.join(repo, "feature.txt"), "x");
+    git("add", "feature.txt");
+    git("commit", "-qm", "feature");
+    await triggers.tick(t0 + 80_000);
+    const pushes = started.filter((s) => s.request.event === "push");
+    expect(pushes.map((s) => s.request.ref)).toEqual(["refs/heads/feature"]);
+    expect(pushes[0]?.result.runs).toEqual([]);
+    expect(pushes[0]?.result.skipped).toEqual([
+      {
+        file: "slipway.yaml",
+        reason: 'branch "feature" is not matched by branches (main)',
+      },
+    ]);
+    expect((await store.listRuns({ project: name })).map((r) => r.trigger)).toEqual(["schedule"]);
   });
 
   it("polls a repository and triggers a push for a branch that moved, not for the first look", async () => {

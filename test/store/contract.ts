@@ -6,6 +6,7 @@ import type {
   RunInfo,
   TestCaseResult,
 } from "../../src/pipeline/events.js";
+import { toChunks } from "../../src/pipeline/log-chunks.js";
 import type { Store } from "../../src/store/index.js";
 
 /**
@@ -59,6 +60,22 @@ export function describeStoreContract(
         expect(await store.control.queueCounts()).toEqual({ leased: 20 });
       });
 
+      it("puts back a lease its agent never received, but not one whose job has begun", async () => {
+        await store.recordEvents([queued("run-q", T0)]);
+        await enqueue("build", { group: "p/g" });
+        await enqueue("test");
+        const first = await lease("unheard");
+        expect(first?.jobKey).toBeDefined();
+        expect(await store.control.releaseLease("unheard")).toBe(true);
+        expect(await store.control.releaseLease("unheard")).toBe(false);
+        // Queued again, group released: both jobs can be leased by others now.
+        const again = [await lease("a"), await lease("b")].map((l) => l?.jobKey).sort();
+        expect(again).toEqual(["build", "test"]);
+        expect(await store.control.ingest("a", { batch: 1, events: [], logs: [] })).toBe("applied");
+        expect(await store.control.releaseLease("a")).toBe(false);
+        expect(await store.control.heartbeat("a", T0 + 1)).toEqual({ cancel: false });
+      });
+
       it("leases only jobs whose labels the agent has", async () => {
         await store.control.enqueue({
           runId: "run-q",
@@ -91,7 +108,7 @@ export function describeStoreContract(
         expect((await store.control.jobAttempts("run-2"))[0]?.status).toBe("cancelled");
         expect(await store.control.heartbeat("l1", T0 + 1)).toEqual({ cancel: false });
         // Finishing frees the group for the waiting job.
-        expect(await store.control.finish("l1", { ok: true }, T0 + 2)).toBe(true);
+        expect(await store.control.finish("l1", { ok: true }, T0 + 2)).toEqual({ finished: true });
         expect((await lease("l3"))?.runId).toBe("run-3");
         const stopping = await enqueue("deploy", { runId: "run-4", group: "p/prod", cancelInProgress: true });
         expect(stopping).toEqual([{ runId: "run-3", jobKey: "deploy" }]);
@@ -110,8 +127,14 @@ export function describeStoreContract(
         const lost = await store.control.expireLeases(T0 + 61_000);
         expect(lost.map((j) => [j.jobKey, j.attempt, j.status])).toEqual([["build", 1, "lost"]]);
         expect(await store.control.heartbeat("old", T0 + 62_000)).toBeUndefined();
-        expect(await store.control.finish("old", {}, T0 + 62_000)).toBe(false);
-        expect(await store.control.ingest("old", 1, [], [])).toBe("lease-lost");
+        expect(await store.control.finish("old", {}, T0 + 62_000)).toEqual({ finished: false });
+        const late = { batch: 1, events: [], logs: toChunks([log("run-q", "build", 0, 1, 1, "late")]) };
+        expect(await store.control.ingest("old", late)).toBe("lease-lost");
+        expect(await store.control.finish("old", {}, T0 + 62_000, late)).toEqual({
+          finished: false,
+          batch: "lease-lost",
+        });
+        expect(await store.readLogs({ runId: "run-q" })).toEqual([]);
         const second = await lease("new", T0 + 62_000);
         expect([second?.jobKey, second?.attempt]).toEqual(["build", 2]);
         expect((await store.control.jobAttempts("run-q", "build")).map((a) => a.status)).toEqual([
@@ -124,17 +147,35 @@ export function describeStoreContract(
         await store.recordEvents([queued("run-q", T0)]);
         await enqueue("build");
         await lease("l");
-        const lines = [log("run-q", "build", 0, 1, 1, "one"), log("run-q", "build", 0, 1, 2, "two")];
-        expect(await store.control.ingest("l", 1, [], lines)).toBe("applied");
-        expect(await store.control.ingest("l", 1, [], lines)).toBe("duplicate");
-        expect(await store.control.ingest("l", 2, [], [log("run-q", "build", 0, 1, 3, "three")])).toBe(
-          "applied",
-        );
+        const lines = toChunks([
+          log("run-q", "build", 0, 1, 1, "one"),
+          log("run-q", "build", 0, 1, 2, "two"),
+        ]);
+        expect(await store.control.ingest("l", { batch: 1, events: [], logs: lines })).toBe("applied");
+        expect(await store.control.ingest("l", { batch: 1, events: [], logs: lines })).toBe("duplicate");
+        const three = toChunks([log("run-q", "build", 0, 1, 3, "three")]);
+        expect(await store.control.ingest("l", { batch: 2, events: [], logs: three })).toBe("applied");
+        // The last batch goes with the result, in one transaction; sent again, it is not applied twice.
+        const four = { batch: 3, events: [], logs: toChunks([log("run-q", "build", 0, 1, 4, "four")]) };
+        expect(await store.control.finish("l", { ok: true }, T0 + 5, four)).toEqual({
+          finished: true,
+          batch: "applied",
+        });
+        expect(await store.control.finish("l", { ok: true }, T0 + 6, four)).toEqual({
+          finished: false,
+          batch: "lease-lost",
+        });
         const tail = await store.readLogsAfter("run-q", 1, 10);
         expect(tail.map((l) => [l.runSeq, l.text])).toEqual([
           [2, "two"],
           [3, "three"],
+          [4, "four"],
         ]);
+        expect((await store.control.jobAttempts("run-q", "build"))[0]).toMatchObject({
+          status: "finished",
+          result: { ok: true },
+          finishedAt: T0 + 5,
+        });
       });
     });
 
@@ -414,6 +455,41 @@ export function describeStoreContract(
       await store.appendLogs(lines);
       await store.appendLogs(lines);
       expect((await store.readLogs({ runId: "run-a" })).map((l) => l.text)).toEqual(["one", "two"]);
+    });
+
+    it("tails a run's lines from any cursor, whatever chunks they were stored in", async () => {
+      await store.recordEvents([queued("run-a", T0)]);
+      // 3,000 lines of one step (several chunks), then lines of two streams interleaved.
+      const first = Array.from({ length: 3000 }, (_, i) => log("run-a", "build", 0, 1, i + 1, `b${i + 1}`));
+      const mixed = Array.from({ length: 10 }, (_, i) =>
+        log("run-a", "deploy", 0, 1, i + 1, `d${i + 1}`, i % 2 === 0 ? "stdout" : "stderr"),
+      );
+      await store.appendLogs(first);
+      await store.appendLogs(mixed);
+      const texts = [...first, ...mixed].map((l) => l.text);
+      for (const [cursor, limit] of [
+        [0, 5],
+        [1023, 3],
+        [1024, 1],
+        [1500, 2000],
+        [2998, 4],
+        [3005, 100],
+        [3010, 10],
+      ] as const) {
+        const tail = await store.readLogsAfter("run-a", cursor, limit);
+        const expected = texts.slice(cursor, cursor + limit);
+        expect(tail.map((l) => l.text)).toEqual(expected);
+        expect(tail.map((l) => l.runSeq)).toEqual(expected.map((_, i) => cursor + i + 1));
+      }
+      const deploy = await store.readLogsAfter("run-a", 3000, 10);
+      expect(deploy.map((l) => l.stream)).toEqual(mixed.map((l) => l.stream));
+      expect(deploy[3]).toMatchObject({
+        jobKey: "deploy",
+        stepIndex: 0,
+        attempt: 1,
+        seq: 4,
+        at: mixed[3]!.at,
+      });
     });
 
     it("stores batches larger than one statement can bind, for hundreds of jobs", async () => {

@@ -1,15 +1,18 @@
 import { spawn } from "node:child_process";
 import type { ChildProcessByStdio } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import BetterSqlite3 from "better-sqlite3";
+import { Kysely, Migrator, SqliteDialect, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EnvironmentError } from "../../src/errors/index.js";
 import type { EngineEvent } from "../../src/pipeline/events.js";
 import { openStore } from "../../src/store/index.js";
+import { migrations } from "../../src/store/migrations.js";
 import { describeStoreContract } from "./contract.js";
 
 let dir: string;
@@ -185,3 +188,68 @@ function queuedRun(id: string): EngineEvent {
     jobs: [],
   };
 }
+
+describe("SQLite store upgrade", () => {
+  it("moves log lines stored one per row into chunks, numbering lines written before run-wide numbers", async () => {
+    const file = join(dir, "upgrade", "slipway.db");
+    await mkdir(join(dir, "upgrade"), { recursive: true });
+    const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new BetterSqlite3(file) }) });
+    const before = Object.fromEntries(
+      Object.entries(migrations).filter(([name]) => name <= "0002_control_plane"),
+    );
+    const migrator = new Migrator({
+      db,
+      provider: { getMigrations: () => Promise.resolve(before) },
+      migrationTableName: "slipway_migration",
+      migrationLockTableName: "slipway_migration_lock",
+    });
+    expect((await migrator.migrateToLatest()).error).toBeUndefined();
+    await sql`insert into runs (id, number, pipeline_name, file, front_end, project_dir, workspace, dirty, trigger, actor, status, queued_at)
+      values ('old', 1, 'p', 'slipway.yaml', 'slipway', '/p', '/p', 0, 'manual', 'ada', 'success', 1)`.execute(
+      db,
+    );
+    // Two lines from before run_seq existed (null), then three numbered ones over two steps and streams.
+    const rows: [string, number, number, number, string, string, number | null][] = [
+      ["build", 0, 1, 1, "stdout", "cloning", null],
+      ["build", 0, 1, 2, "stdout", "cloned", null],
+      ["build", 1, 1, 1, "stdout", "compiling", 1],
+      ["build", 1, 1, 2, "stderr", "warning: x", 2],
+      ["test", 0, 1, 1, "stdout", "ok", 3],
+    ];
+    for (const [job, step, attempt, seq, stream, text, runSeq] of rows) {
+      await sql`insert into log_lines (run_id, job_key, step_index, attempt, seq, at, stream, text, run_seq)
+        values ('old', ${job}, ${step}, ${attempt}, ${seq}, ${1000 + seq}, ${stream}, ${text}, ${runSeq})`.execute(
+        db,
+      );
+    }
+    await db.destroy();
+
+    const store = await openStore({ kind: "sqlite", file });
+    try {
+      const lines = await store.readLogs({ runId: "old" });
+      expect(lines.map((l) => [l.jobKey, l.stepIndex, l.seq, l.stream, l.text, l.at])).toEqual(
+        rows.map(([job, step, , seq, stream, text]) => [job, step, seq, stream, text, 1000 + seq]),
+      );
+      const tail = await store.readLogsAfter("old", 0, 10);
+      expect(tail.map((l) => [l.runSeq, l.text])).toEqual(rows.map((r, i) => [i + 1, r[5]]));
+      // New lines continue the numbering after the moved ones.
+      await store.appendLogs([
+        {
+          runId: "old",
+          jobKey: "test",
+          stepIndex: 0,
+          attempt: 1,
+          seq: 2,
+          at: 2000,
+          stream: "stdout",
+          text: "later",
+        },
+      ]);
+      expect((await store.readLogsAfter("old", 5, 10)).map((l) => [l.runSeq, l.text])).toEqual([
+        [6, "later"],
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+});

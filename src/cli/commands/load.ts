@@ -10,6 +10,7 @@ import {
   locatePipeline,
 } from "../../pipeline/index.js";
 import type { LoadedPipeline, PlanOptions, RunnerDialect } from "../../pipeline/index.js";
+import { manualRunDialect } from "../../pipeline/native/dialect.js";
 
 export interface ProjectPipeline extends LoadedPipeline {
   projectDir: string;
@@ -89,13 +90,21 @@ export async function loadCommandPipeline(
   if (flags.gitlab !== undefined && flags.gitlab !== false) {
     return loadGitlab(flags.gitlab === true ? ".gitlab-ci.yml" : flags.gitlab, options, plan);
   }
-  for (const flag of ["event", "input", "var", "varsFile", "forceTrigger", "actionsBaseUrl"] as const) {
+  for (const flag of ["event", "var", "varsFile", "forceTrigger", "actionsBaseUrl"] as const) {
     if (flags[flag] !== undefined && flags[flag] !== false) {
       throw new UsageError(`--${kebab(flag)} is for GitHub workflows`, { hint: "add --workflow FILE" });
     }
   }
   const loaded = await loadProjectPipeline(flags.file, options.dataDir);
-  return { ...loaded, warnings: [], ...(plan ? { plan } : {}) };
+  const dialect = manualRunDialect(loaded.pipeline, parsePairs("--input", flags.input), {
+    required: options.mode === "run",
+  });
+  return {
+    ...loaded,
+    dialect,
+    warnings: [],
+    ...(plan ? { plan } : {}),
+  };
 }
 
 async function loadWorkflow(

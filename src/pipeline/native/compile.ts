@@ -12,7 +12,14 @@ import { closest } from "../../config/suggest.js";
 import { loadNativeSlos } from "../../reliability/index.js";
 import { sortByPosition, validateDocument } from "../../config/schema-diagnostics.js";
 import type { DiagnosticStyle } from "../../config/schema-diagnostics.js";
-import { nativeJobSchema, nativePipelineSchema, nativeStepSchema } from "./schema.js";
+import { compileOn } from "./compile-on.js";
+import {
+  nativeInputSchema,
+  nativeJobSchema,
+  nativeOnSchema,
+  nativePipelineSchema,
+  nativeStepSchema,
+} from "./schema.js";
 import type { NativeJob, NativePipeline, NativeStep } from "./schema.js";
 
 export function compileNativePipeline(text: string, file: string): Pipeline {
@@ -56,13 +63,18 @@ class NativeCompiler {
         hint: problem.hint,
       })),
     );
-    return {
+    const pipeline: Pipeline = {
       name: this.doc.name ?? "pipeline",
       source: { file: this.source.file, frontEnd: "native" },
       env,
       secrets: this.doc.secrets ?? [],
       jobs,
     };
+    if (this.doc.on !== undefined) {
+      const on = compileOn(this.source, this.doc.on, this.diagnostics);
+      pipeline.meta = { native: { on } as unknown as Record<string, unknown> };
+    }
+    return pipeline;
   }
 
   private needPosition(jobId: string, need: string | undefined) {
@@ -350,6 +362,12 @@ const KNOWN_KEYS: Record<string, string[]> = {
   top: Object.keys(nativePipelineSchema.shape).filter((key) => key !== "$schema"),
   job: Object.keys(nativeJobSchema.shape),
   step: Object.keys(nativeStepSchema.shape),
+  on: Object.keys(nativeOnSchema.shape),
+  push: ["branches", "branches-ignore", "tags", "tags-ignore", "paths", "paths-ignore"],
+  pull_request: ["branches", "branches-ignore", "paths", "paths-ignore"],
+  schedule: ["cron"],
+  manual: ["inputs"],
+  input: Object.keys(nativeInputSchema.shape),
 };
 
 const GITHUB_ONLY: Record<string, string> = {
@@ -360,22 +378,35 @@ const GITHUB_ONLY: Record<string, string> = {
   timeout: "use timeout-minutes",
 };
 
+/** GitHub's words under `on:` that slipway.yaml spells otherwise. */
+const GITHUB_ONLY_ON: Record<string, string> = {
+  workflow_dispatch: "in slipway.yaml, runs asked for through the API or `slipway run` are `manual:`",
+  types: "slipway.yaml runs a pull request when it brings new commits; there are no activity types",
+};
+
 function suggestKey(key: string, path: readonly PropertyKey[]): string | undefined {
   if (GITHUB_ONLY[key]) return GITHUB_ONLY[key];
-  const kind =
-    path.length === 0
-      ? "top"
-      : path.at(-2) === "steps"
-        ? "step"
-        : path[0] === "jobs" && path.length === 2
-          ? "job"
-          : undefined;
+  if (path[0] === "on" && GITHUB_ONLY_ON[key]) return GITHUB_ONLY_ON[key];
+  const kind = path[0] === "on" ? onKind(path) : jobsKind(path);
   if (!kind) return undefined;
   const known = KNOWN_KEYS[kind] ?? [];
   const close = closest(key, known);
   return close
     ? `did you mean "${close}"? Allowed: ${known.join(", ")}`
     : `allowed keys: ${known.join(", ")}`;
+}
+
+function jobsKind(path: readonly PropertyKey[]): string | undefined {
+  if (path.length === 0) return "top";
+  if (path.at(-2) === "steps") return "step";
+  return path[0] === "jobs" && path.length === 2 ? "job" : undefined;
+}
+
+/** on, on.push, on.schedule.0, on.manual, on.manual.inputs.NAME */
+function onKind(path: readonly PropertyKey[]): string | undefined {
+  if (path.length === 1) return "on";
+  if (path.length === 2 || (path.length === 3 && path[1] === "schedule")) return String(path[1]);
+  return path.length === 4 && path[2] === "inputs" ? "input" : undefined;
 }
 
 function unionHint(path: readonly PropertyKey[]): string | undefined {

@@ -191,10 +191,110 @@ export const nativeJobSchema = z.strictObject({
   steps: z.array(nativeStepSchema).min(1, "a job needs at least one step"),
 });
 
+const patterns = (what: string) =>
+  z
+    .array(z.string())
+    .min(1)
+    .meta({
+      description: `${what} Patterns as in GitHub Actions: * (not /), ** (anything), ? + [] and a leading ! to exclude; the last match decides.`,
+    })
+    .optional();
+
+const refFilterKeys = {
+  branches: patterns("Only branches (for pull requests: the branch merged into) matching these patterns."),
+  "branches-ignore": patterns("Not branches matching these patterns."),
+  paths: patterns("Only when a changed file matches one of these patterns."),
+  "paths-ignore": patterns("Not when every changed file matches one of these patterns."),
+};
+
+const pushTrigger = z
+  .strictObject({
+    ...refFilterKeys,
+    tags: patterns("Only tags matching these patterns."),
+    "tags-ignore": patterns("Not tags matching these patterns."),
+  })
+  .nullable()
+  .meta({
+    description:
+      "Run on pushes (webhooks and polling). Without filters, every push of a branch or tag. With branch filters only, no tag pushes; with tag filters only, no branch pushes.",
+  });
+
+const pullRequestTrigger = z
+  .strictObject(refFilterKeys)
+  .nullable()
+  .meta({ description: "Run on pull requests and merge requests that bring new commits." });
+
+const scheduleTrigger = z
+  .array(
+    z.strictObject({
+      cron: z.string().meta({
+        description: "Five fields in UTC: minute hour day-of-month month day-of-week, e.g. '0 3 * * *'.",
+      }),
+    }),
+  )
+  .min(1)
+  .meta({ description: "Run on the default branch at these times." });
+
+export const INPUT_TYPES = ["string", "boolean", "number"] as const;
+
+const inputNamePattern = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+export const nativeInputSchema = z
+  .strictObject({
+    description: z.string().optional(),
+    type: z.enum(INPUT_TYPES).optional().meta({
+      description:
+        "string (default), boolean or number; without it, a boolean or number default sets the type.",
+    }),
+    default: z.union([z.string(), z.number(), z.boolean()]).optional().meta({
+      description: "The value when the run does not give one; also used by push and schedule runs.",
+    }),
+    options: z
+      .array(stringish)
+      .min(1)
+      .optional()
+      .meta({ description: "The only values allowed (a string input)." }),
+    required: z
+      .boolean()
+      .optional()
+      .meta({ description: "A manual run must give a value, unless there is a default (default false)." }),
+  })
+  .meta({ description: "An input of manual runs, read as ${{ inputs.NAME }}." });
+
+const manualTrigger = z
+  .strictObject({
+    inputs: z
+      .record(
+        z
+          .string()
+          .regex(inputNamePattern, "an input name: letters, digits, _ and -, starting with a letter or _"),
+        nativeInputSchema,
+      )
+      .optional(),
+  })
+  .nullable()
+  .meta({
+    description:
+      "Run when asked: the API, the web UI, `slipway run --server`. `slipway run` on this machine is always a manual run.",
+  });
+
+export const nativeOnSchema = z
+  .strictObject({
+    push: pushTrigger.optional(),
+    pull_request: pullRequestTrigger.optional(),
+    schedule: scheduleTrigger.optional(),
+    manual: manualTrigger.optional(),
+  })
+  .meta({
+    description:
+      "The events that start this pipeline on a server. Without `on:`, every event does; with it, only those listed.",
+  });
+
 export const nativePipelineSchema = z
   .strictObject({
     $schema: z.string().optional(),
     name: z.string().optional(),
+    on: nativeOnSchema.optional(),
     env: envMap.optional(),
     slos: z.record(z.string(), z.unknown()).optional().meta({
       description:
@@ -219,6 +319,8 @@ export const nativePipelineSchema = z
 export type NativePipeline = z.infer<typeof nativePipelineSchema>;
 export type NativeJob = z.infer<typeof nativeJobSchema>;
 export type NativeStep = z.infer<typeof nativeStepSchema>;
+export type NativeOnDocument = z.infer<typeof nativeOnSchema>;
+export type NativeInputDocument = z.infer<typeof nativeInputSchema>;
 
 export function nativeJsonSchema(): unknown {
   return z.toJSONSchema(nativePipelineSchema, { io: "input", target: "draft-2020-12" });
