@@ -23,6 +23,8 @@ const LINE = "0".repeat(100);
  * (reported with `complete: false`), so a slow server still gives a figure in bounded time.
  */
 const BUDGET_MS = Number(process.env.SLIPWAY_BENCH_BUDGET_S ?? 90) * 1000;
+/** Which stores to measure (comma-separated); all three by default. */
+const STORES = (process.env.SLIPWAY_BENCH_STORES ?? "sqlite,postgres,postgres-socket").split(",");
 /** When set, the agents write CPU profiles there (run the bench under `node --cpu-prof` for the server's). */
 const PROFILE_DIR = process.env.SLIPWAY_BENCH_CPU_PROF;
 
@@ -313,7 +315,7 @@ async function latency(server: RunningServer, token: string, route: string): Pro
 }
 
 async function measureBackend(
-  kind: "sqlite" | "postgres",
+  kind: "sqlite" | "postgres" | "postgres-socket",
   database: string | undefined,
   dispatchRepo: string,
   logRepo: string,
@@ -477,18 +479,25 @@ async function measureBackend(
  * The control plane under load: 2,000 no-op jobs dispatched to four `slipway agent` processes
  * (concurrency 1 each) against `slipway run` on the same graph with concurrency 4, four agents
  * each streaming 25 MB of log lines, and the p99 of GET /api/runs/:id at 500 requests/s.
- * Measured on SQLite and on PostgreSQL (a throw-away server from Debian's binaries).
+ * Measured on SQLite and on PostgreSQL (a throw-away server from Debian's binaries), over TCP and
+ * over its Unix socket.
  */
 export async function benchServer(): Promise<void> {
   const dispatchRepo = gitRepo({ "slipway.yaml": dispatchPipeline() });
   const logRepo = gitRepo({ "slipway.yaml": logPipeline() });
   const rows: Row[] = [];
   try {
-    if (process.env.SLIPWAY_BENCH_STORES !== "postgres")
-      await measureBackend("sqlite", undefined, dispatchRepo, logRepo, rows);
+    if (STORES.includes("sqlite")) await measureBackend("sqlite", undefined, dispatchRepo, logRepo, rows);
+    if (!STORES.some((s) => s.startsWith("postgres"))) return;
     const postgres = await startPostgres();
     try {
-      await measureBackend("postgres", await postgres.createDatabase("bench"), dispatchRepo, logRepo, rows);
+      if (STORES.includes("postgres"))
+        await measureBackend("postgres", await postgres.createDatabase("bench"), dispatchRepo, logRepo, rows);
+      // The same server over its Unix socket, as a server on the database's host connects to it.
+      if (STORES.includes("postgres-socket")) {
+        const overSocket = postgres.socketUrl(await postgres.createDatabase("bench_socket"));
+        await measureBackend("postgres-socket", overSocket, dispatchRepo, logRepo, rows);
+      }
     } finally {
       await postgres.stop();
     }

@@ -51,6 +51,8 @@ export class Agent {
   #loops: Promise<void>[] = [];
   #cacheStore: Promise<Store> | undefined;
   readonly #prepared = new Map<string, Promise<Prepared>>();
+  /** Workspaces of finished jobs being removed. */
+  readonly #removing = new Set<Promise<void>>();
 
   constructor(private readonly options: AgentOptions) {
     this.id = `${options.name}`;
@@ -67,6 +69,7 @@ export class Agent {
     this.#stopping.abort();
     if (options.cancel) for (const controller of this.#running.values()) controller.abort();
     await Promise.all(this.#loops);
+    await Promise.all(this.#removing);
     await this.#executor.close();
     if (this.#cacheStore) await (await this.#cacheStore).close();
   }
@@ -142,7 +145,7 @@ export class Agent {
     } finally {
       clearInterval(heartbeat);
       this.#running.delete(lease.leaseId);
-      await rm(workspace, { recursive: true, force: true });
+      this.#cleanup(workspace);
     }
   }
 
@@ -280,6 +283,14 @@ export class Agent {
     if (lease.needs.some((n) => n.artifacts.length > 0)) {
       await rm(path.join(this.options.dataDir, "needs", lease.leaseId), { recursive: true, force: true });
     }
+  }
+
+  /** Removes a finished job's workspace while the agent already asks for its next job. */
+  #cleanup(dir: string): void {
+    const removal = rm(dir, { recursive: true, force: true })
+      .catch((error: unknown) => this.#log(`cannot remove ${dir}: ${(error as Error).message}`))
+      .finally(() => this.#removing.delete(removal));
+    this.#removing.add(removal);
   }
 
   /** The agent's own store: only its cache entries live there. */

@@ -8,6 +8,7 @@ import type { CheckFlags } from "./commands/check.js";
 import type { SloGateFlags } from "./commands/slo.js";
 import type { AgentFlags, RemoteFlags, ServeFlags } from "./commands/server.js";
 import type { TfStateFlags } from "./commands/tf.js";
+import type { TfApplyFlags, TfDriftFlags, TfPlanFlags } from "./commands/tf-steps.js";
 import { CHECK_FORMATS, FAIL_ON, FRAMEWORKS } from "../guardrails/model.js";
 
 declare const __SLIPWAY_VERSION__: string | undefined;
@@ -235,6 +236,29 @@ remoteOptions(
   (await import("./commands/server.js")).projectAddCommand(name, flags),
 );
 
+for (const decision of ["approve", "reject"] as const) {
+  remoteOptions(
+    program
+      .command(decision)
+      .description(
+        decision === "approve"
+          ? "Approve a job that waits for approval, naming what it waits for (--subject)"
+          : "Reject a job that waits for approval: it fails, with your comment",
+      )
+      .argument("<run>", "run id or number")
+      .argument("<job>", "the waiting job's key")
+      .option("--subject <text>", "what the job waits for approval of (a plan checksum), as it printed")
+      .option("--comment <text>", "why, kept with the decision and in the audit log")
+      .option(
+        "--data-dir <dir>",
+        "the store a local `slipway run` uses, without --server (default: ./.slipway)",
+      )
+      .option("--database <url>", "the server's PostgreSQL, without --server"),
+  ).action(async (run: string, job: string, flags: RemoteFlags & { subject?: string; comment?: string }) =>
+    (await import("./commands/server.js")).decideCommand(decision, run, job, flags),
+  );
+}
+
 remoteOptions(
   program
     .command("audit")
@@ -244,11 +268,10 @@ remoteOptions(
   (await import("./commands/server.js")).auditCommand(flags),
 );
 
-const tfState = program
+const tf = program
   .command("tf")
-  .description("Terraform: the remote state a Slipway server keeps (its http backend)")
-  .command("state")
-  .description("Versions of a Terraform state kept by the server");
+  .description("Terraform: plan, apply and drift steps, and the remote state a Slipway server keeps");
+const tfState = tf.command("state").description("Versions of a Terraform state kept by the server");
 const stateOptions = (command: Command) =>
   remoteOptions(command)
     .requiredOption("--project <name>", "the server project")
@@ -269,6 +292,58 @@ stateOptions(
     .requiredOption("--version <n>", "the version to roll back to", positiveInt)
     .option("--lock-id <id>", "the ID of the lock you hold on the state, if you locked it"),
 ).action(async (flags: TfStateFlags) => (await import("./commands/tf.js")).tfStateRollbackCommand(flags));
+
+const terraformStepOptions = (command: Command) =>
+  command
+    .requiredOption("--dir <dir>", "the Terraform configuration directory")
+    .option(
+      "--init-arg <arg>",
+      "an argument for terraform init, e.g. --init-arg=-backend-config=prod.hcl (repeatable)",
+      collect,
+    )
+    .option(
+      "--binary <path>",
+      "the terraform executable (default: $SLIPWAY_TERRAFORM, else terraform or tofu on PATH)",
+    );
+const terraformVarOptions = (command: Command) =>
+  command
+    .option(
+      "--var-file <file>",
+      "a -var-file, relative to the current directory (repeatable, in order)",
+      collect,
+    )
+    .option("--var <NAME=VALUE>", "a -var (repeatable)", collect);
+terraformVarOptions(
+  terraformStepOptions(
+    tf
+      .command("plan")
+      .description("init, plan -out and show -json; print a summary of the changes and the plan's SHA-256")
+      .option("--workspace <name>", "select (or create) this workspace first")
+      .option(
+        "--out <dir>",
+        "where plan.tfplan, plan.json and plan.meta.json go (default: .slipway/tf/<dir>)",
+      ),
+  ),
+).action(async (flags: TfPlanFlags) => (await import("./commands/tf-steps.js")).tfPlanCommand(flags));
+terraformStepOptions(
+  tf
+    .command("apply")
+    .description(
+      "Apply exactly a saved plan: refused when its SHA-256 is not --checksum or the state moved since",
+    )
+    .option("--plan <file>", "the saved plan (default: .slipway/tf/<dir>/plan.tfplan)")
+    .option("--checksum <sha256>", "the SHA-256 of the reviewed plan"),
+).action(async (flags: TfApplyFlags) => (await import("./commands/tf-steps.js")).tfApplyCommand(flags));
+terraformVarOptions(
+  terraformStepOptions(
+    tf
+      .command("drift")
+      .description("Refresh-only and normal plans per workspace; write a drift report (exit 3 when drifted)")
+      .option("--workspace <name>", "a workspace to check (repeatable; default: the current one)", collect)
+      .option("--report <file>", "the JSON drift report (default: .slipway/tf/drift.json)")
+      .option("--no-fail-on-drift", "exit 0 even when something drifted"),
+  ),
+).action(async (flags: TfDriftFlags) => (await import("./commands/tf-steps.js")).tfDriftCommand(flags));
 
 const slo = program
   .command("slo")

@@ -7,6 +7,7 @@ import type { ArtifactRecord, Store } from "../store/index.js";
 import { publishArtifacts, placeArtifacts } from "./artifacts.js";
 import { Cache, sha256 } from "./cache.js";
 import type { RemoteCache } from "./cache.js";
+import type { ApprovalGate } from "./approvals.js";
 import { nativeDialect } from "./dialect.js";
 import type { RunnerDialect, RunnerFile } from "./dialect.js";
 import type {
@@ -44,6 +45,11 @@ export interface EngineOptions {
   /** How many jobs may run at once. */
   concurrency: number;
   useCache: boolean;
+  /**
+   * Where jobs with `approval` wait for a person. Unset, they run without waiting: an agent runs
+   * a job its server already had approved.
+   */
+  approvals?: ApprovalGate;
   /** A cache shared with other machines (an agent's server), asked on a local miss and given every new entry. */
   remoteCache?: RemoteCache;
   secrets: Readonly<Record<string, string>>;
@@ -435,6 +441,62 @@ export class Engine {
     };
   }
 
+  /**
+   * Waits, before the job starts, for a person to approve what it names (a plan's checksum).
+   * False when the job ended instead: rejected (a failure, with who and why) or cancelled.
+   */
+  private async approved(planned: PlannedJob, signal: AbortSignal): Promise<boolean> {
+    const approval = planned.job.approval;
+    const gate = this.options.approvals;
+    if (approval === undefined || gate === undefined) return true;
+    const { run } = this.options;
+    let subject: string;
+    try {
+      subject = interpolate(
+        approval.subject,
+        this.evaluation(planned, "job", { failed: false, cancelled: false }),
+      );
+    } catch (error) {
+      this.finishUnstarted(planned, "failure", `approval subject: ${(error as Error).message}`);
+      return false;
+    }
+    const number = this.options.runNumber ?? run.id;
+    // The request refers to the run's row: what was observed so far must be stored first.
+    await this.options.observer.drain?.();
+    const decision = await gate.wait(
+      { runId: run.id, jobKey: planned.key, subject, role: approval.role },
+      signal,
+      () => {
+        this.emit({
+          type: "job.waiting",
+          at: this.now(),
+          runId: run.id,
+          jobKey: planned.key,
+          subject,
+          role: approval.role,
+        });
+        this.systemLog(
+          planned.key,
+          0,
+          BEFORE_ATTEMPTS,
+          `waiting for an ${approval.role} to approve${subject ? ` ${subject}` : ""}: slipway approve ${number} ${planned.key}${subject ? ` --subject ${subject}` : ""}`,
+        );
+      },
+    );
+    if (decision === undefined) {
+      this.finishUnstarted(planned, "cancelled", "cancelled while waiting for approval");
+      return false;
+    }
+    const why = decision.comment ? `: ${decision.comment}` : "";
+    if (!decision.approved) {
+      this.systemLog(planned.key, 0, BEFORE_ATTEMPTS, `rejected by ${decision.by}${why}`);
+      this.finishUnstarted(planned, "failure", `rejected by ${decision.by}${why}`);
+      return false;
+    }
+    this.systemLog(planned.key, 0, BEFORE_ATTEMPTS, `approved by ${decision.by}${why}`);
+    return true;
+  }
+
   /** A flag that may be an expression (`continue-on-error: ${{ matrix.experimental }}`). */
   private flag(value: boolean | string, ctx: () => EvaluationContext): boolean {
     if (typeof value === "boolean") return value;
@@ -442,6 +504,7 @@ export class Engine {
   }
 
   private async runJob(planned: PlannedJob, signal: AbortSignal): Promise<void> {
+    if (planned.job.approval && this.options.approvals && !(await this.approved(planned, signal))) return;
     if (this.options.jobRunner) return this.runJobElsewhere(planned, signal, this.options.jobRunner);
     const { run } = this.options;
     const { job } = planned;
@@ -1155,6 +1218,13 @@ export class Engine {
     this.options.observer.event(event);
   }
 }
+
+/**
+ * The attempt number of a job's first step under which lines written before any attempt (the
+ * wait for approval) are kept: they read first, and never share numbers with the lines of an
+ * attempt, which an agent may be writing at the same time.
+ */
+const BEFORE_ATTEMPTS = 0;
 
 /** What a transform returns for a line that is not logged (a consumed workflow command). */
 const DROPPED = "\u0000dropped\u0000";

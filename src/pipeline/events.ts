@@ -6,7 +6,15 @@
 
 export type RunStatus = "queued" | "running" | "success" | "failure" | "cancelled" | "interrupted";
 export type JobStatus =
-  "queued" | "running" | "success" | "failure" | "cancelled" | "skipped" | "timed_out" | "interrupted";
+  | "queued"
+  | "waiting"
+  | "running"
+  | "success"
+  | "failure"
+  | "cancelled"
+  | "skipped"
+  | "timed_out"
+  | "interrupted";
 export type StepStatus = JobStatus;
 
 /** A job instance after matrix expansion, as the plan scheduled it. */
@@ -40,6 +48,8 @@ export type EngineEvent =
   | { type: "run.queued"; at: number; run: RunInfo; jobs: PlannedJobInfo[] }
   | { type: "run.started"; at: number; runId: string }
   | { type: "run.finished"; at: number; runId: string; status: RunStatus; durationMs: number }
+  /** The job waits for a person to approve `subject` (with at least `role`) before it starts. */
+  | { type: "job.waiting"; at: number; runId: string; jobKey: string; subject: string; role: string }
   | { type: "job.started"; at: number; runId: string; jobKey: string }
   | {
       type: "job.finished";

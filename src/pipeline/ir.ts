@@ -104,6 +104,8 @@ export const jobSchema = z.object({
   matrix: matrixSchema.optional(),
   /** Jobs (of this run) in the same group run one at a time; the group is a template. */
   concurrency: z.object({ group: template, cancelInProgress: z.boolean() }).optional(),
+  /** The job waits for a person's approval before it starts; the subject (a template) is what they approve. */
+  approval: z.object({ subject: template, role: z.enum(["operator", "admin"]) }).optional(),
   steps: z.array(stepSchema).min(1),
   /** Paths (globs) published when the job succeeds, stored with the run and placed for dependent jobs. */
   artifacts: z.array(z.string()),

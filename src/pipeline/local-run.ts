@@ -8,6 +8,7 @@ import type { Executor } from "../executors/index.js";
 import { EnvironmentError } from "../errors/index.js";
 import { openStore, storeLocation } from "../store/index.js";
 import type { Store } from "../store/index.js";
+import { storeApprovals } from "./approvals.js";
 import { Engine } from "./engine.js";
 import type { RunObserver, RunResult } from "./engine.js";
 import type { RunnerDialect } from "./dialect.js";
@@ -165,6 +166,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
       run,
       concurrency: options.concurrency ?? os.availableParallelism(),
       useCache: options.useCache ?? true,
+      approvals: storeApprovals(store),
       secrets,
       baseEnv,
       observer: recorder,

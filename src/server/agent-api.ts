@@ -32,6 +32,8 @@ export interface AgentApiOptions {
   leaseMs?: number;
   onLease?(job: QueuedJob): void;
   onStepFinished?(job: LeasedJob, status: string, durationMs: number): void;
+  /** A job's result was recorded through this server. */
+  onFinished?(job: QueuedJob): void;
   /** Aborted when the server shuts down: long polls answer at once. */
   closing?: AbortSignal;
 }
@@ -299,8 +301,9 @@ export function agentRoutes(router: Router, options: AgentApiOptions): void {
         throw new HttpError(400, `the result is for ${body.result.key}, not ${job.jobKey}`);
       const outcome = await control.finish(params.id, body.result satisfies WireJobResult, Date.now(), batch);
       if (batch && outcome.batch === "applied") applied(job, batch);
-      if (!outcome.finished) throw gone();
+      if (!outcome.finished || outcome.job === undefined) throw gone();
       known.delete(params.id);
+      options.onFinished?.(outcome.job);
       live.notify(topics.job(job.runId, job.jobKey));
       live.notify(topics.run(job.runId));
       // Its concurrency group is free: a job waiting for it may be leased now.

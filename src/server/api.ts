@@ -5,8 +5,8 @@ import type { Checkouts } from "../pipeline/checkout.js";
 import type { ProjectRecord, RunRecord, Store } from "../store/index.js";
 import type { ServerMetrics } from "../telemetry/index.js";
 import { encryptSecret, decryptSecret } from "../secrets/crypto.js";
-import { createToken, ROLES, visibleProjects } from "./auth.js";
-import type { Principal } from "./auth.js";
+import { allows, createToken, ROLES, visibleProjects } from "./auth.js";
+import type { Principal, Role } from "./auth.js";
 import type { Coordinator, TriggerRequest } from "./coordinator.js";
 import { HttpError } from "./http.js";
 import type { RouteRequest, Router } from "./http.js";
@@ -347,6 +347,78 @@ export function apiRoutes(router: Router, options: ApiOptions): void {
       const cancelled = await coordinator.cancel(run.id);
       await audit(store, request, "run.cancel", run.id, run.project, { number: run.number });
       return { cancelled };
+    },
+  });
+
+  router.add({
+    method: "GET",
+    url: "/api/runs/:id/approvals",
+    summary: "Jobs of a run that wait (or waited) for approval, with what they name and who decided",
+    access: { role: "viewer", project: projectOfRun },
+    params: runParams,
+    handler: async (request) => control.listApprovals((await runOf(request)).id),
+  });
+
+  router.add({
+    method: "POST",
+    url: "/api/runs/:id/approvals",
+    summary: "Approve or reject a job that waits for approval, naming what it waits for",
+    access: { role: "operator", project: projectOfRun },
+    params: runParams,
+    body: z.object({
+      job: z.string().min(1),
+      decision: z.enum(["approve", "reject"]),
+      /** What the job names (a plan's checksum): a decision about anything else is refused. */
+      subject: z.string().default(""),
+      comment: z.string().max(2_000).optional(),
+    }),
+    handler: async (request) => {
+      const { body, principal } = request;
+      const run = await runOf(request);
+      const waiting = await control.getApproval(run.id, body.job);
+      if (waiting === undefined)
+        throw new HttpError(404, `job ${body.job} of run ${run.number} does not wait for approval`);
+      if (principal === undefined || !allows(principal, waiting.role as Role, run.project))
+        throw new HttpError(
+          403,
+          `approving ${body.job} needs the ${waiting.role} role in project ${run.project}`,
+        );
+      const outcome = await control.decideApproval({
+        runId: run.id,
+        jobKey: body.job,
+        subject: body.subject,
+        approve: body.decision === "approve",
+        by: principal.kind === "user" ? principal.name : "agent",
+        at: Date.now(),
+        comment: body.comment,
+      });
+      if (outcome === "not-waiting")
+        throw new HttpError(
+          409,
+          `job ${body.job} was already ${waiting.status === "pending" ? "decided" : waiting.status}`,
+        );
+      if (outcome === "wrong-subject")
+        throw new HttpError(
+          409,
+          `job ${body.job} waits for approval of ${waiting.subject || "nothing named"}, not ${body.subject || "nothing named"}`,
+          {
+            hint: `pass --subject ${waiting.subject}`,
+          },
+        );
+      await audit(
+        store,
+        request,
+        body.decision === "approve" ? "job.approve" : "job.reject",
+        `${run.id}/${body.job}`,
+        run.project,
+        {
+          number: run.number,
+          subject: body.subject,
+          ...(body.comment ? { comment: body.comment } : {}),
+        },
+      );
+      live.notify(topics.run(run.id));
+      return { decided: body.decision };
     },
   });
 

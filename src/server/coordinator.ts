@@ -5,6 +5,7 @@ import { ConfigError } from "../errors/index.js";
 import { ProcessExecutor } from "../executors/index.js";
 import { Engine, Recorder } from "../pipeline/index.js";
 import type { JobResult, JobRunner, PlannedJob, RemoteJobOutcome, RunObserver } from "../pipeline/index.js";
+import { storeApprovals } from "../pipeline/approvals.js";
 import { sha256 } from "../pipeline/cache.js";
 import type { Checkouts } from "../pipeline/checkout.js";
 import type { EngineEvent, LogLine, RunInfo } from "../pipeline/events.js";
@@ -77,6 +78,8 @@ export interface CoordinatorHooks {
  */
 export class Coordinator {
   readonly #active = new Map<string, AbortController>();
+  /** Jobs finished through this server, by run and key, until the run's waiting job takes them. */
+  readonly #finished = new Map<string, QueuedJob>();
   readonly #timers: NodeJS.Timeout[] = [];
   #closed = false;
 
@@ -163,6 +166,14 @@ export class Coordinator {
     return result;
   }
 
+  /**
+   * A job's result, recorded through this server: when this server coordinates its run, the
+   * waiting job takes it from here instead of reading the queue again.
+   */
+  jobFinished(job: QueuedJob): void {
+    if (this.#active.has(job.runId)) this.#finished.set(finishedKey(job.runId, job.jobKey), job);
+  }
+
   /** Cancels a run wherever it is coordinated: the flag is in the store, seen within a second. */
   async cancel(runId: string): Promise<boolean> {
     const requested = await this.options.store.control.requestCancel(runId);
@@ -224,7 +235,8 @@ export class Coordinator {
       signal: controller.signal,
       runNumber,
       priorResults: prior,
-      jobRunner: new QueueJobRunner(this.options, {
+      approvals: storeApprovals(this.options.store),
+      jobRunner: new QueueJobRunner(this.options, this.#finished, {
         project: project.name,
         runId: run.id,
         fresh,
@@ -273,6 +285,8 @@ export class Coordinator {
       .finally(() => {
         clearInterval(watch);
         this.#active.delete(run.id);
+        for (const key of this.#finished.keys())
+          if (key.startsWith(finishedKey(run.id, ""))) this.#finished.delete(key);
       });
   }
 
@@ -361,6 +375,10 @@ export class Coordinator {
   }
 }
 
+function finishedKey(runId: string, jobKey: string): string {
+  return `${runId}\u0000${jobKey}`;
+}
+
 const DONE = new Set(["success", "failure", "cancelled", "skipped", "timed_out"]);
 
 /** Hands a job to the queue and waits for an agent's result. */
@@ -376,6 +394,7 @@ class QueueJobRunner implements JobRunner {
       live: Live;
       hooks?: CoordinatorHooks;
     },
+    private readonly finished: Map<string, QueuedJob>,
     private readonly facts: {
       project: string;
       runId: string;
@@ -394,6 +413,7 @@ class QueueJobRunner implements JobRunner {
     const { store, live } = this.options;
     const { project, runId } = this.facts;
     const control = store.control;
+    const key = finishedKey(runId, planned.key);
     const latest = async () => (await control.jobAttempts(runId, planned.key)).at(-1);
     // A resumed run may have queued or finished this job already; a fresh one cannot have.
     let job = this.facts.fresh ? undefined : await latest();
@@ -438,7 +458,9 @@ class QueueJobRunner implements JobRunner {
           // Woken by a finish through this server, or by the run's watcher for one through another.
           await live.wait(topics.job(runId, planned.key), 30_000, cancelSent ? undefined : signal);
         }
-        job = await latest();
+        const delivered = this.finished.get(key);
+        this.finished.delete(key);
+        job = delivered ?? (await latest());
       }
     } finally {
       this.#waiting.delete(planned.key);

@@ -168,6 +168,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       closing: closing.signal,
       onStepFinished: (job, status, durationMs) =>
         metrics.stepDuration.observe({ project: job.project, job: job.jobKey, status }, durationMs / 1000),
+      onFinished: (job) => coordinator.jobFinished(job),
     });
     terraformStateRoutes(router, { store, secretKey });
     router.add({

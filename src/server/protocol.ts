@@ -37,6 +37,7 @@ export const jobResultSchema = z.object({
     "cancelled",
     "skipped",
     "timed_out",
+    "waiting",
     "interrupted",
   ]),
   outputs: z.record(z.string(), z.string()),

@@ -1,11 +1,19 @@
 import { randomBytes } from "node:crypto";
+import { PostgresAdapter, sql } from "kysely";
 import type { Insertable, Kysely, Selectable } from "kysely";
 import type { EngineEvent } from "../pipeline/events.js";
 import type { LogChunk } from "../pipeline/log-chunks.js";
 import { num, optNum } from "./batch.js";
 import { insertLogChunks } from "./logs.js";
 import { appendEvents, projectEvents } from "./projection.js";
-import type { ApiTokensTable, AuditLogTable, Database, JobQueueTable, ProjectsTable } from "./schema.js";
+import type {
+  ApiTokensTable,
+  ApprovalsTable,
+  AuditLogTable,
+  Database,
+  JobQueueTable,
+  ProjectsTable,
+} from "./schema.js";
 
 export interface ProjectRecord {
   name: string;
@@ -434,6 +442,8 @@ export class ControlStore {
     now: number;
     until: number;
   }): Promise<QueuedJob | undefined> {
+    const oldest = await this.#leaseOldest(options);
+    if (oldest !== undefined) return oldest;
     const have = new Set(options.labels);
     // Candidates skipped (labels, a held group) stay queued: the next read starts after them.
     // Candidates lost to another agent leave the queue, so the offset does not count them.
@@ -521,6 +531,30 @@ export class ControlStore {
     });
   }
 
+  /**
+   * The common case in one statement: the oldest queued job, when it needs no label and no
+   * concurrency group, leased by a conditional UPDATE of the row a subquery picks. On PostgreSQL
+   * the subquery skips rows other servers are leasing at that moment, so concurrent agents take
+   * different jobs instead of racing for one. undefined sends the caller to the general path.
+   */
+  async #leaseOldest(options: { agent: string; leaseId: string; now: number; until: number }) {
+    const postgres = this.#db.getExecutor().adapter instanceof PostgresAdapter;
+    const { rows } = await sql<Selectable<JobQueueTable>>`
+      update job_queue
+      set status = 'leased', agent = ${options.agent}, lease_id = ${options.leaseId},
+          lease_until = ${options.until}, leased_at = ${options.now}
+      where (run_id, job_key, attempt) = (
+        select run_id, job_key, attempt from job_queue
+        where status = 'queued'
+        order by enqueued_at, run_id, job_key
+        limit 1 ${postgres ? sql`for update skip locked` : sql``}
+      )
+      and status = 'queued' and labels = '[]' and concurrency_group is null
+      returning *`.execute(this.#db);
+    const row = rows[0];
+    return row === undefined ? undefined : toQueued(row);
+  }
+
   /** Extends a lease. undefined when the lease is no longer the job's (expired and re-queued, or finished). */
   async heartbeat(leaseId: string, until: number): Promise<{ cancel: boolean } | undefined> {
     const row = await this.#db
@@ -545,14 +579,15 @@ export class ControlStore {
   /**
    * Records a job's result, once: only the current lease holder can finish it. The job's last
    * batch, when given, is applied in the same transaction. `finished` only when this call
-   * recorded the result; `batch` says what became of the batch.
+   * recorded the result (`job` is then the finished attempt); `batch` says what became of the
+   * batch.
    */
   async finish(
     leaseId: string,
     result: unknown,
     now: number,
     batch?: LeaseBatch,
-  ): Promise<{ finished: boolean; batch?: BatchOutcome | undefined }> {
+  ): Promise<{ finished: boolean; batch?: BatchOutcome | undefined; job?: QueuedJob }> {
     return this.#db.transaction().execute(async (trx) => {
       const finishing = (nextBatch: number | undefined) => {
         let q = trx
@@ -561,7 +596,7 @@ export class ControlStore {
           .where("lease_id", "=", leaseId)
           .where("status", "=", "leased");
         if (nextBatch !== undefined) q = q.set({ batch_seq: nextBatch }).where("batch_seq", "<", nextBatch);
-        return q.returning("concurrency_group").executeTakeFirst();
+        return q.returningAll().executeTakeFirst();
       };
       let applied: BatchOutcome | undefined;
       // The usual case, a last batch that is the next one, is one statement for both.
@@ -577,7 +612,7 @@ export class ControlStore {
       if (finished === undefined) return { finished: false, batch: applied };
       if (finished.concurrency_group !== null)
         await trx.deleteFrom("group_holders").where("lease_id", "=", leaseId).execute();
-      return { finished: true, batch: applied };
+      return { finished: true, batch: applied, job: toQueued(finished) };
     });
   }
 
@@ -744,6 +779,79 @@ export class ControlStore {
     return rows.map((r) => ({ name: r.name, updatedAt: num(r.updated_at), updatedBy: r.updated_by }));
   }
 
+  // Approvals
+
+  /** Records that a job waits for approval; a job that already waits (or was decided) keeps its row. */
+  async requestApproval(request: {
+    runId: string;
+    jobKey: string;
+    subject: string;
+    role: string;
+    at: number;
+  }): Promise<void> {
+    await this.#db
+      .insertInto("approvals")
+      .values({
+        run_id: request.runId,
+        job_key: request.jobKey,
+        subject: request.subject,
+        role: request.role,
+        status: "pending",
+        requested_at: request.at,
+        decided_by: null,
+        decided_at: null,
+        comment: null,
+      })
+      .onConflict((oc) => oc.columns(["run_id", "job_key"]).doNothing())
+      .execute();
+  }
+
+  async getApproval(runId: string, jobKey: string): Promise<ApprovalRecord | undefined> {
+    const row = await this.#db
+      .selectFrom("approvals")
+      .selectAll()
+      .where("run_id", "=", runId)
+      .where("job_key", "=", jobKey)
+      .executeTakeFirst();
+    return row === undefined ? undefined : toApproval(row);
+  }
+
+  async listApprovals(runId: string): Promise<ApprovalRecord[]> {
+    const rows = await this.#db.selectFrom("approvals").selectAll().where("run_id", "=", runId).execute();
+    return rows.map(toApproval);
+  }
+
+  /**
+   * Approves or rejects a waiting job, once, and only when the decision names what the job
+   * waits for: a plan reviewed is the plan approved.
+   */
+  async decideApproval(decision: {
+    runId: string;
+    jobKey: string;
+    subject: string;
+    approve: boolean;
+    by: string;
+    at: number;
+    comment: string | undefined;
+  }): Promise<"decided" | "not-waiting" | "wrong-subject"> {
+    const updated = await this.#db
+      .updateTable("approvals")
+      .set({
+        status: decision.approve ? "approved" : "rejected",
+        decided_by: decision.by,
+        decided_at: decision.at,
+        comment: decision.comment ?? null,
+      })
+      .where("run_id", "=", decision.runId)
+      .where("job_key", "=", decision.jobKey)
+      .where("status", "=", "pending")
+      .where("subject", "=", decision.subject)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) > 0) return "decided";
+    const current = await this.getApproval(decision.runId, decision.jobKey);
+    return current?.status === "pending" ? "wrong-subject" : "not-waiting";
+  }
+
   // Webhooks
 
   /** True the first time a delivery id is seen; a redelivery of the same id returns false. */
@@ -755,6 +863,32 @@ export class ControlStore {
       .executeTakeFirst();
     return Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0;
   }
+}
+
+export interface ApprovalRecord {
+  runId: string;
+  jobKey: string;
+  subject: string;
+  role: string;
+  status: "pending" | "approved" | "rejected";
+  requestedAt: number;
+  decidedBy: string | undefined;
+  decidedAt: number | undefined;
+  comment: string | undefined;
+}
+
+function toApproval(r: Selectable<ApprovalsTable>): ApprovalRecord {
+  return {
+    runId: r.run_id,
+    jobKey: r.job_key,
+    subject: r.subject,
+    role: r.role,
+    status: r.status,
+    requestedAt: num(r.requested_at),
+    decidedBy: r.decided_by ?? undefined,
+    decidedAt: optNum(r.decided_at),
+    comment: r.comment ?? undefined,
+  };
 }
 
 /** One numbered batch of a lease holder's events and log chunks. */

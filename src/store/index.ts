@@ -3,6 +3,7 @@ import { openSqliteStore } from "./sqlite.js";
 import type { Store } from "./types.js";
 export type {
   AgentRecord,
+  ApprovalRecord,
   AuditEntry,
   BatchOutcome,
   ControlStore,

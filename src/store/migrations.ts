@@ -447,12 +447,33 @@ const terraformState: Migration = {
   },
 };
 
+/** Approvals: a job waits for a person to approve what it is about to do (a plan's checksum). */
+const approvals: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable("approvals")
+      .addColumn("run_id", "text", (c) => c.notNull())
+      .addColumn("job_key", "text", (c) => c.notNull())
+      .addColumn("subject", "text", (c) => c.notNull())
+      .addColumn("role", "text", (c) => c.notNull())
+      .addColumn("status", "text", (c) => c.notNull())
+      .addColumn("requested_at", "bigint", (c) => c.notNull())
+      .addColumn("decided_by", "text")
+      .addColumn("decided_at", "bigint")
+      .addColumn("comment", "text")
+      .addPrimaryKeyConstraint("approvals_pk", ["run_id", "job_key"])
+      .addForeignKeyConstraint("approvals_run_fk", ["run_id"], "runs", ["id"], (f) => f.onDelete("cascade"))
+      .execute();
+  },
+};
+
 /** Every migration, in order. Keys sort lexically, which is the order Kysely applies them. */
 export const migrations: Readonly<Record<string, Migration>> = {
   "0001_initial": initial,
   "0002_control_plane": controlPlane,
   "0003_log_chunks": logChunks,
   "0004_terraform_state": terraformState,
+  "0005_approvals": approvals,
 };
 
 const provider: MigrationProvider = {

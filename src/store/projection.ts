@@ -51,6 +51,9 @@ export async function projectEvents(trx: Kysely<Database>, events: readonly Engi
       case "run.finished":
         patchRun(event.runId, { status: event.status, finished_at: event.at });
         break;
+      case "job.waiting":
+        patchJob(event.runId, event.jobKey, { status: "waiting" });
+        break;
       case "job.started":
         patchJob(event.runId, event.jobKey, { status: "running", started_at: event.at });
         break;

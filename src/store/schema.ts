@@ -27,6 +27,21 @@ export interface Database {
   group_holders: GroupHoldersTable;
   terraform_states: TerraformStatesTable;
   terraform_state_versions: TerraformStateVersionsTable;
+  approvals: ApprovalsTable;
+}
+
+export interface ApprovalsTable {
+  run_id: string;
+  job_key: string;
+  /** What the approver must name (a plan's checksum); empty when the job names nothing. */
+  subject: string;
+  /** The role an approver needs on the run's project. */
+  role: string;
+  status: "pending" | "approved" | "rejected";
+  requested_at: number;
+  decided_by: string | null;
+  decided_at: number | null;
+  comment: string | null;
 }
 
 /** Counters that must stay unique across processes sharing a database (run numbers). */

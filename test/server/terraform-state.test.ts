@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
@@ -12,7 +12,7 @@ import { cli } from "../support/cli.js";
 import { freshDatabase } from "../support/pg-database.js";
 import { api, eventually, gitRepo, startServe } from "../support/slipway-server.js";
 import type { ServerProcess } from "../support/slipway-server.js";
-import { terraformBinary } from "../support/terraform.js";
+import { offlineTerraformHome, terraformBinary } from "../support/terraform.js";
 
 /*
  * The real terraform binary against a real `slipway serve`, with configurations of
@@ -21,13 +21,7 @@ import { terraformBinary } from "../support/terraform.js";
  */
 
 const TERRAFORM = terraformBinary();
-const home = mkdtempSync(path.join(os.tmpdir(), "slipway-tf-home-"));
-const cliConfig = path.join(home, "terraformrc");
-mkdirSync(path.join(home, "no-providers"));
-writeFileSync(
-  cliConfig,
-  `disable_checkpoint = true\nprovider_installation {\n  filesystem_mirror {\n    path = "${path.join(home, "no-providers")}"\n  }\n}\n`,
-);
+const { home, cliConfig } = offlineTerraformHome("slipway-tf-home-");
 
 /*
  * `round` changes what the state holds; `gate`, when set, makes the apply wait in a provisioner

@@ -108,7 +108,10 @@ export function describeStoreContract(
         expect((await store.control.jobAttempts("run-2"))[0]?.status).toBe("cancelled");
         expect(await store.control.heartbeat("l1", T0 + 1)).toEqual({ cancel: false });
         // Finishing frees the group for the waiting job.
-        expect(await store.control.finish("l1", { ok: true }, T0 + 2)).toEqual({ finished: true });
+        expect(await store.control.finish("l1", { ok: true }, T0 + 2)).toMatchObject({
+          finished: true,
+          job: { runId: "run-1", jobKey: "deploy", status: "finished", result: { ok: true } },
+        });
         expect((await lease("l3"))?.runId).toBe("run-3");
         const stopping = await enqueue("deploy", { runId: "run-4", group: "p/prod", cancelInProgress: true });
         expect(stopping).toEqual([{ runId: "run-3", jobKey: "deploy" }]);
@@ -157,9 +160,10 @@ export function describeStoreContract(
         expect(await store.control.ingest("l", { batch: 2, events: [], logs: three })).toBe("applied");
         // The last batch goes with the result, in one transaction; sent again, it is not applied twice.
         const four = { batch: 3, events: [], logs: toChunks([log("run-q", "build", 0, 1, 4, "four")]) };
-        expect(await store.control.finish("l", { ok: true }, T0 + 5, four)).toEqual({
+        expect(await store.control.finish("l", { ok: true }, T0 + 5, four)).toMatchObject({
           finished: true,
           batch: "applied",
+          job: { jobKey: "build", status: "finished", finishedAt: T0 + 5 },
         });
         expect(await store.control.finish("l", { ok: true }, T0 + 6, four)).toEqual({
           finished: false,

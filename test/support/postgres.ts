@@ -18,6 +18,8 @@ export interface PostgresServer {
   stop(): Promise<void>;
   /** Creates an empty database and returns its URL. */
   createDatabase(name: string): Promise<string>;
+  /** The URL of a database over the server's Unix socket instead of TCP. */
+  socketUrl(databaseUrl: string): string;
 }
 
 const POSTGRES_ROOT = "/usr/lib/postgresql";
@@ -106,6 +108,12 @@ export async function startPostgres(): Promise<PostgresServer> {
           await client.end();
         }
         return databaseUrl(url, name);
+      },
+      socketUrl(databaseUrl: string) {
+        const over = new URL(databaseUrl);
+        over.hostname = "";
+        over.searchParams.set("host", socketDir);
+        return over.toString();
       },
     };
   }

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
@@ -23,4 +23,20 @@ export function terraformBinary(): string {
 
 function onPath(command: string): boolean {
   return spawnSync(command, ["version"], { stdio: "ignore" }).status === 0;
+}
+
+/**
+ * A HOME for terraform that cannot download anything: its CLI configuration (`.terraformrc`,
+ * also for TF_CLI_CONFIG_FILE) allows no provider source but an empty directory, so tests use
+ * terraform_data resources only.
+ */
+export function offlineTerraformHome(prefix: string): { home: string; cliConfig: string } {
+  const home = mkdtempSync(path.join(os.tmpdir(), prefix));
+  const cliConfig = path.join(home, ".terraformrc");
+  mkdirSync(path.join(home, "no-providers"));
+  writeFileSync(
+    cliConfig,
+    `disable_checkpoint = true\nprovider_installation {\n  filesystem_mirror {\n    path = "${path.join(home, "no-providers")}"\n  }\n}\n`,
+  );
+  return { home, cliConfig };
 }

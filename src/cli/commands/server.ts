@@ -382,3 +382,58 @@ async function sse(
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
+
+/**
+ * `slipway approve|reject RUN JOB`: decides for a job that waits for approval, through a server
+ * (`--server`) or in the local store a `slipway run` waits on (`--data-dir`, default ./.slipway).
+ */
+export async function decideCommand(
+  decision: "approve" | "reject",
+  runRef: string,
+  jobKey: string,
+  flags: RemoteFlags & { subject?: string; comment?: string },
+): Promise<void> {
+  const subject = flags.subject ?? "";
+  if (flags.server) {
+    const api = client(flags);
+    const run = await call<{ run: { id: string } }>(api, "GET", `/api/runs/${encodeURIComponent(runRef)}`);
+    await call(api, "POST", `/api/runs/${encodeURIComponent(run.run.id)}/approvals`, {
+      job: jobKey,
+      decision,
+      subject,
+      ...(flags.comment ? { comment: flags.comment } : {}),
+    });
+  } else {
+    const store = await localStore(flags);
+    try {
+      const run = await store.getRun(runRef);
+      if (!run) throw new UsageError(`no run ${runRef} in ${path.resolve(flags.dataDir ?? ".slipway")}`);
+      const waiting = await store.control.getApproval(run.id, jobKey);
+      if (!waiting) throw new UsageError(`job ${jobKey} of run ${run.number} does not wait for approval`);
+      const by = `local:${os.userInfo().username}`;
+      const outcome = await store.control.decideApproval({
+        runId: run.id,
+        jobKey,
+        subject,
+        approve: decision === "approve",
+        by,
+        at: Date.now(),
+        comment: flags.comment,
+      });
+      if (outcome === "wrong-subject")
+        throw new UsageError(
+          `job ${jobKey} waits for approval of ${waiting.subject || "nothing named"}, not ${subject || "nothing named"}`,
+          { hint: `pass --subject ${waiting.subject}` },
+        );
+      if (outcome === "not-waiting") throw new UsageError(`job ${jobKey} was already ${waiting.status}`);
+      await localAudit(store, `job.${decision}`, `${run.id}/${jobKey}`, run.project, {
+        number: run.number,
+        subject,
+        ...(flags.comment ? { comment: flags.comment } : {}),
+      });
+    } finally {
+      await store.close();
+    }
+  }
+  process.stderr.write(`${decision === "approve" ? "approved" : "rejected"} ${jobKey} of run ${runRef}\n`);
+}

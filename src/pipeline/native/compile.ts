@@ -13,14 +13,22 @@ import { loadNativeSlos } from "../../reliability/index.js";
 import { sortByPosition, validateDocument } from "../../config/schema-diagnostics.js";
 import type { DiagnosticStyle } from "../../config/schema-diagnostics.js";
 import { compileOn } from "./compile-on.js";
+import { TERRAFORM_STEP_KINDS, terraformStepCommand } from "./compile-terraform.js";
 import {
   nativeInputSchema,
   nativeJobSchema,
   nativeOnSchema,
   nativePipelineSchema,
   nativeStepSchema,
+  terraformApplySchema,
+  terraformDriftSchema,
+  terraformPlanSchema,
 } from "./schema.js";
 import type { NativeJob, NativePipeline, NativeStep } from "./schema.js";
+
+/** The kinds of step: a script, or one of the built-in steps that run Slipway itself. */
+const STEP_KINDS = ["run", "slo-gate", "check", ...TERRAFORM_STEP_KINDS] as const;
+const STEP_KINDS_TEXT = `run, slo-gate or check, or one of ${TERRAFORM_STEP_KINDS.join(", ")}`;
 
 export function compileNativePipeline(text: string, file: string): Pipeline {
   const { source, diagnostics } = YamlSource.parse(file, text);
@@ -116,19 +124,25 @@ class NativeCompiler {
         cancelInProgress: typeof c === "string" ? false : (c["cancel-in-progress"] ?? false),
       };
     }
+    if (job.approval !== undefined) {
+      const approval = job.approval === true ? {} : job.approval;
+      const subject = approval.subject ?? "";
+      if (approval.subject !== undefined) this.template(subject, [...path, "approval", "subject"], "job");
+      compiled.approval = { subject, role: approval.role ?? "operator" };
+    }
     if (job.cache) compiled.cache = this.cache(job.cache, [...path, "cache"], "job");
     return compiled;
   }
 
   private step(step: NativeStep, index: number, path: YamlPath): Step {
-    const kinds = (["run", "slo-gate", "check"] as const).filter((kind) => step[kind] !== undefined);
+    const kinds = STEP_KINDS.filter((kind) => step[kind] !== undefined);
     if (kinds.length !== 1) {
       this.diagnostics.push({
         position: this.source.positionOf(path),
         message:
           kinds.length === 0
-            ? "a step needs one of run, slo-gate or check"
-            : `a step has one of run, slo-gate or check, not ${kinds.join(" and ")}`,
+            ? `a step needs one of ${STEP_KINDS_TEXT}`
+            : `a step has one of ${STEP_KINDS_TEXT}, not ${kinds.join(" and ")}`,
         hint: "split it into several steps",
       });
     }
@@ -141,12 +155,25 @@ class NativeCompiler {
         "step",
       );
     }
+    const terraformKind = TERRAFORM_STEP_KINDS.find((kind) => step[kind] !== undefined);
+    const terraform = terraformKind
+      ? terraformStepCommand(terraformKind, step, path, (value, at) => this.template(value, at, "step"))
+      : undefined;
+    if (terraform) Object.assign(env, terraform.env);
     const run = gate
       ? sloGateScript(gate)
       : step.check
         ? checkScript(step.check)
-        : this.template(step.run ?? "", [...path, "run"], "step");
-    const defaultName = gate ? "slo gate" : step.check ? "check" : firstLine(run);
+        : terraform && terraformKind
+          ? builtInStep(
+              terraformKind,
+              terraform.args,
+              Object.keys(terraform.env)
+                .map((name) => ` "$${name}"`)
+                .join(""),
+            )
+          : this.template(step.run ?? "", [...path, "run"], "step");
+    const defaultName = gate ? "slo gate" : step.check ? "check" : (terraform?.name ?? firstLine(run));
     const compiled: Step = {
       index,
       name: step.name ?? step.id ?? defaultName,
@@ -368,6 +395,9 @@ const KNOWN_KEYS: Record<string, string[]> = {
   schedule: ["cron"],
   manual: ["inputs"],
   input: Object.keys(nativeInputSchema.shape),
+  "terraform-plan": Object.keys(terraformPlanSchema.shape),
+  "terraform-apply": Object.keys(terraformApplySchema.shape),
+  "terraform-drift": Object.keys(terraformDriftSchema.shape),
 };
 
 const GITHUB_ONLY: Record<string, string> = {
@@ -399,6 +429,8 @@ function suggestKey(key: string, path: readonly PropertyKey[]): string | undefin
 function jobsKind(path: readonly PropertyKey[]): string | undefined {
   if (path.length === 0) return "top";
   if (path.at(-2) === "steps") return "step";
+  const last = String(path.at(-1));
+  if (path.at(-3) === "steps" && (TERRAFORM_STEP_KINDS as readonly string[]).includes(last)) return last;
   return path[0] === "jobs" && path.length === 2 ? "job" : undefined;
 }
 

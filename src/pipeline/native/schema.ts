@@ -117,13 +117,96 @@ const checkSchema = z
       "A guardrail: `slipway check` over the workspace; the step fails on findings at or above fail-on.",
   });
 
+const terraformCommon = {
+  dir: z.string().min(1).meta({
+    description: "The Terraform configuration directory, relative to the step's working directory.",
+  }),
+  "init-args": z.array(stringish).optional().meta({
+    description:
+      "Extra arguments for `terraform init`, e.g. [-backend-config=prod.hcl]; terraform runs in `dir`, so their paths are relative to it.",
+  }),
+  binary: stringish.optional().meta({
+    description:
+      "The terraform (or tofu) executable; default $SLIPWAY_TERRAFORM, else terraform, then tofu, on PATH.",
+  }),
+};
+
+const terraformVars = {
+  "var-files": z
+    .array(stringish)
+    .optional()
+    .meta({ description: "-var-file files, relative to the step's working directory, in order." }),
+  vars: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, "a Terraform variable name"), stringish)
+    .optional()
+    .meta({ description: "-var NAME=VALUE, applied after the var-files; values may use ${{ }}." }),
+};
+
+export const terraformPlanSchema = z
+  .strictObject({
+    ...terraformCommon,
+    ...terraformVars,
+    workspace: stringish
+      .optional()
+      .meta({ description: "Select (or create) this workspace before planning." }),
+    out: stringish.optional().meta({
+      description:
+        "Where plan.tfplan, plan.json and plan.meta.json are written (default .slipway/tf/<dir>); publish it with the job's artifacts.",
+    }),
+  })
+  .meta({
+    description:
+      "`terraform init`, `plan -out` and `show -json`, with a summary of adds, changes and destroys in the log and the step summary. Outputs: add, change, destroy, replace, has-changes, checksum (SHA-256 of the plan), workspace, plan, json.",
+  });
+
+export const terraformApplySchema = z
+  .strictObject({
+    ...terraformCommon,
+    plan: stringish.optional().meta({
+      description: "The saved plan (default .slipway/tf/<dir>/plan.tfplan, where terraform-plan writes it).",
+    }),
+    checksum: stringish.optional().meta({
+      description:
+        "The SHA-256 of the reviewed plan, usually ${{ needs.<plan job>.outputs.checksum }}: any other plan file is refused.",
+    }),
+  })
+  .meta({
+    description:
+      "`terraform apply` of exactly a saved plan, in the workspace it was made for; refused when the state moved since the plan.",
+  });
+
+export const terraformDriftSchema = z
+  .strictObject({
+    ...terraformCommon,
+    ...terraformVars,
+    workspaces: z
+      .array(stringish)
+      .min(1)
+      .optional()
+      .meta({ description: "Workspaces to check, one after the other (default: the current one)." }),
+    report: stringish
+      .optional()
+      .meta({ description: "The JSON drift report (default .slipway/tf/drift.json)." }),
+    "fail-on-drift": z
+      .boolean()
+      .optional()
+      .meta({ description: "Fail the step (exit 3) when something drifted (default true)." }),
+  })
+  .meta({
+    description:
+      "Per workspace, `plan -refresh-only -detailed-exitcode` and `plan -detailed-exitcode`: a drift report of what changed outside Terraform and what the configuration would change. Outputs: drifted, drifted-workspaces, report.",
+  });
+
 export const nativeStepSchema = z.strictObject({
   run: stringish.optional().meta({
     description:
-      "The script to run; with bash: `set -eo pipefail` semantics. A step has one of run, slo-gate or check.",
+      "The script to run; with bash: `set -eo pipefail` semantics. A step has one of run, slo-gate, check, terraform-plan, terraform-apply or terraform-drift.",
   }),
   "slo-gate": sloGateSchema.optional(),
   check: checkSchema.optional(),
+  "terraform-plan": terraformPlanSchema.optional(),
+  "terraform-apply": terraformApplySchema.optional(),
+  "terraform-drift": terraformDriftSchema.optional(),
   id: z
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, "letters, digits, _ and -, starting with a letter or _")
@@ -164,6 +247,22 @@ const concurrencySchema = z.union([
   z.strictObject({ group: z.string(), "cancel-in-progress": z.boolean().optional() }),
 ]);
 
+const approvalSchema = z
+  .strictObject({
+    subject: z.string().optional().meta({
+      description:
+        "What is approved, shown to the approver, who must name it: usually ${{ needs.<plan job>.outputs.checksum }}.",
+    }),
+    role: z
+      .enum(["operator", "admin"])
+      .optional()
+      .meta({ description: "The role an approver needs on the project (default operator)." }),
+  })
+  .meta({
+    description:
+      "The job waits, before it starts, for a person to approve it: `slipway approve RUN JOB --subject S`, or reject it.",
+  });
+
 const jobIdPattern = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
 export const nativeJobSchema = z.strictObject({
@@ -182,6 +281,7 @@ export const nativeJobSchema = z.strictObject({
     .meta({ description: "Values for dependent jobs: needs.<job>.outputs." }),
   matrix: matrixSchema.optional(),
   concurrency: concurrencySchema.optional(),
+  approval: z.union([z.literal(true), approvalSchema]).optional(),
   cache: nativeCacheSchema.optional(),
   artifacts: z
     .union([z.array(z.string()), z.strictObject({ paths: z.array(z.string()) })])
@@ -319,6 +419,9 @@ export const nativePipelineSchema = z
 export type NativePipeline = z.infer<typeof nativePipelineSchema>;
 export type NativeJob = z.infer<typeof nativeJobSchema>;
 export type NativeStep = z.infer<typeof nativeStepSchema>;
+export type NativeTerraformPlan = z.infer<typeof terraformPlanSchema>;
+export type NativeTerraformApply = z.infer<typeof terraformApplySchema>;
+export type NativeTerraformDrift = z.infer<typeof terraformDriftSchema>;
 export type NativeOnDocument = z.infer<typeof nativeOnSchema>;
 export type NativeInputDocument = z.infer<typeof nativeInputSchema>;
 
