@@ -76,35 +76,48 @@ export class Agent {
 
   async #loop(): Promise<void> {
     let failures = 0;
-    while (!this.#stopping.signal.aborted) {
-      let lease: Lease | undefined;
-      try {
-        const response = await this.#client.call<Lease | string>("POST", "/api/agent/lease", {
-          body: { agent: this.id, name: this.options.name, labels: this.options.labels, waitMs: 20_000 },
-          retry: false,
-          signal: this.#stopping.signal,
-          timeoutMs: 30_000,
-        });
-        failures = 0;
-        if (response.status === 200 && typeof response.body === "object") lease = response.body;
-      } catch (error) {
-        if (this.#stopping.signal.aborted) break;
-        failures++;
-        const wait = backoff(failures, 500, 15_000);
-        this.#log(
-          `cannot lease from ${this.options.server} (${(error as Error).message}); retrying in ${wait} ms`,
-        );
-        await sleep(wait, this.#stopping.signal);
-        continue;
+    // The job the server handed over with the last result, if any: no lease request for it.
+    let next: Lease | undefined;
+    // A job already handed over is run even when stopping: stopping finishes the jobs it has.
+    while (!this.#stopping.signal.aborted || next !== undefined) {
+      let lease = next;
+      next = undefined;
+      if (lease === undefined) {
+        try {
+          const response = await this.#client.call<Lease | string>("POST", "/api/agent/lease", {
+            body: { ...this.#identity(), waitMs: 20_000 },
+            retry: false,
+            signal: this.#stopping.signal,
+            timeoutMs: 30_000,
+          });
+          failures = 0;
+          if (response.status === 200 && typeof response.body === "object") lease = response.body;
+        } catch (error) {
+          if (this.#stopping.signal.aborted) break;
+          failures++;
+          const wait = backoff(failures, 500, 15_000);
+          this.#log(
+            `cannot lease from ${this.options.server} (${(error as Error).message}); retrying in ${wait} ms`,
+          );
+          await sleep(wait, this.#stopping.signal);
+          continue;
+        }
       }
       if (lease)
-        await this.#run(lease).catch((error: unknown) =>
-          this.#log(`job failed in the agent: ${(error as Error).stack ?? String(error)}`),
-        );
+        next = await this.#run(lease).catch((error: unknown) => {
+          this.#log(`job failed in the agent: ${(error as Error).stack ?? String(error)}`);
+          return undefined;
+        });
     }
   }
 
-  async #run(lease: Lease): Promise<void> {
+  /** Who asks for jobs: sent with every lease request. */
+  #identity(): { agent: string; name: string; labels: string[] } {
+    return { agent: this.id, name: this.options.name, labels: this.options.labels };
+  }
+
+  /** Runs one job and reports it; returns the next job when the server handed one over with the answer. */
+  async #run(lease: Lease): Promise<Lease | undefined> {
     this.#log(`leased ${lease.jobKey} of run ${lease.runNumber} (attempt ${lease.attempt})`);
     const controller = new AbortController();
     this.#running.set(lease.leaseId, controller);
@@ -134,13 +147,18 @@ export class Agent {
       const result = await this.#execute(lease, workspace, uploader, controller.signal);
       await this.#upload(lease, result);
       const batch = await uploader.takeFinal();
-      if (lost || uploader.lost) return;
-      await this.#client.call("POST", `/api/agent/leases/${lease.leaseId}/finish`, {
-        body: { result: toWire(result), ...(batch ? { batch } : {}) },
-      });
+      if (lost || uploader.lost) return undefined;
+      // A stopping agent asks for nothing more; one that runs asks for its next job in the same request.
+      const asking = this.#stopping.signal.aborted ? {} : { next: this.#identity() };
+      const finished = await this.#client.call<{ accepted: boolean; next?: Lease }>(
+        "POST",
+        `/api/agent/leases/${lease.leaseId}/finish`,
+        { body: { result: toWire(result), ...(batch ? { batch } : {}), ...asking } },
+      );
       this.#log(`finished ${lease.jobKey}: ${result.status}`);
+      return finished.body.next;
     } catch (error) {
-      if (error instanceof ServerError && error.status === 409) return;
+      if (error instanceof ServerError && error.status === 409) return undefined;
       throw error;
     } finally {
       clearInterval(heartbeat);

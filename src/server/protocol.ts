@@ -10,7 +10,7 @@ import { MAX_CHUNK_LINES } from "../pipeline/log-chunks.js";
  *   POST /api/agent/leases/:id/tests       JUnit results of the job
  *   PUT  /api/agent/leases/:id/artifacts   one artifact file (raw body, ?path=)
  *   GET  /api/agent/artifacts/:run/:job    download an artifact of a needed job (?path=)
- *   POST /api/agent/leases/:id/finish      the job's result; accepted once, from the lease holder
+ *   POST /api/agent/leases/:id/finish      the job's result; accepted once, from the lease holder; may carry the next lease
  */
 
 export const runSourceSchema = z.object({
@@ -140,4 +140,12 @@ export const finishSchema = z.object({
   result: jobResultSchema,
   /** The last batch of events and logs, applied before the result (saves a round trip per job). */
   batch: batchSchema.optional(),
+  /** Ask for the agent's next job in the same request: the answer carries it when one is queued. */
+  next: leaseRequestSchema.omit({ waitMs: true }).optional(),
+});
+
+export const finishResponseSchema = z.object({
+  accepted: z.boolean(),
+  /** The next job, leased to the agent, when the finish asked for one and one was queued. */
+  next: leaseSchema.optional(),
 });

@@ -1,3 +1,4 @@
+import { PostgresAdapter, sql } from "kysely";
 import type { Insertable, Kysely, Updateable } from "kysely";
 import type { EngineEvent } from "../pipeline/events.js";
 import { chunk, chunkRows, num } from "./batch.js";
@@ -278,6 +279,11 @@ export async function appendEvents(trx: Kysely<Database>, events: readonly Engin
   if (events.length === 0) return;
   const counts = new Map<string, number>();
   for (const event of events) counts.set(runIdOf(event), (counts.get(runIdOf(event)) ?? 0) + 1);
+  const only = events.length <= ONE_STATEMENT_EVENTS ? [...counts.keys()] : [];
+  if (only.length === 1 && trx.getExecutor().adapter instanceof PostgresAdapter) {
+    await appendEventsInOneStatement(trx, only[0]!, events);
+    return;
+  }
   const next = await allocate(trx, "event_count", counts);
   const rows: Insertable<EventsTable>[] = events.map((event) => {
     const runId = runIdOf(event);
@@ -286,6 +292,36 @@ export async function appendEvents(trx: Kysely<Database>, events: readonly Engin
     return { run_id: runId, seq, type: event.type, at: event.at, body: JSON.stringify(event) };
   });
   for (const part of chunkRows(rows)) await trx.insertInto("events").values(part).execute();
+}
+
+/** Events of one batch of one run (an agent's batch) that PostgreSQL numbers and stores in one statement. */
+const ONE_STATEMENT_EVENTS = 1_000;
+
+/**
+ * On PostgreSQL, the counter's update and the insert as one statement: a round trip less for
+ * every batch an agent sends. The update locks the run's row exactly as `allocate` does.
+ */
+async function appendEventsInOneStatement(
+  trx: Kysely<Database>,
+  runId: string,
+  events: readonly EngineEvent[],
+): Promise<void> {
+  const types = events.map((e) => e.type);
+  const ats = events.map((e) => e.at);
+  const bodies = events.map((e) => JSON.stringify(e));
+  const inserted = await sql`
+    with counter as (
+      update runs set event_count = event_count + ${events.length}
+      where id = ${runId}
+      returning event_count - ${events.length} as base
+    )
+    insert into events (run_id, seq, type, at, body)
+    select ${runId}, counter.base + e.ord, e.type, e.at, e.body
+    from counter, unnest(${types}::text[], ${ats}::bigint[], ${bodies}::text[]) with ordinality as e(type, at, body, ord)
+  `.execute(trx);
+  // No row to count on: the same failure as allocate's.
+  if (Number(inserted.numAffectedRows ?? 0) !== events.length)
+    throw new Error(`no run ${runId} to append to`);
 }
 
 /**

@@ -359,6 +359,15 @@ export function describeStoreContract(
       expect(await store.listEvents("no-such-run")).toEqual([]);
     });
 
+    it("refuses events and lines of a run it does not have", async () => {
+      await expect(store.recordEvents([{ type: "run.started", at: T0, runId: "nowhere" }])).rejects.toThrow(
+        "no run nowhere to append to",
+      );
+      await expect(store.appendLogs([log("nowhere", "build", 0, 1, 1, "lost")])).rejects.toThrow(
+        "no run nowhere to append to",
+      );
+    });
+
     it("records a batch of events in one transaction: a failing event undoes the whole batch", async () => {
       await store.recordEvents([queued("run-a", T0)]);
       await expect(
