@@ -1,7 +1,7 @@
-import { PostgresAdapter, sql } from "kysely";
-import type { Insertable, Kysely, Updateable } from "kysely";
+import { CompiledQuery, PostgresAdapter, sql } from "kysely";
+import type { Compilable, Insertable, Kysely, Updateable } from "kysely";
 import type { EngineEvent } from "../pipeline/events.js";
-import { chunk, chunkRows, num } from "./batch.js";
+import { chunk, chunkRows, MAX_BOUND_PARAMETERS, num } from "./batch.js";
 import type { Database, EventsTable, JobsTable, RunsTable, StepAttemptsTable, StepsTable } from "./schema.js";
 
 type RunQueued = Extract<EngineEvent, { type: "run.queued" }>;
@@ -132,14 +132,41 @@ export async function projectEvents(trx: Kysely<Database>, events: readonly Engi
     }
   }
 
-  for (const { id, patch } of runs.values()) {
-    await trx.updateTable("runs").set(patch).where("id", "=", id).execute();
-  }
+  const writes: Compilable[] = [];
+  for (const { id, patch } of runs.values())
+    writes.push(trx.updateTable("runs").set(patch).where("id", "=", id));
   for (const { runId, key, patch } of jobs.values()) {
-    await trx.updateTable("jobs").set(patch).where("run_id", "=", runId).where("key", "=", key).execute();
+    writes.push(trx.updateTable("jobs").set(patch).where("run_id", "=", runId).where("key", "=", key));
   }
-  await setStepStatuses(trx, [...steps.values()]);
-  await upsertAttempts(trx, [...attempts.values()]);
+  writes.push(...stepStatusWrites(trx, [...steps.values()]));
+  writes.push(...attemptWrites(trx, [...attempts.values()]));
+  await executeAll(trx, writes);
+}
+
+/**
+ * Runs independent writes (to different rows) in order; on PostgreSQL, a few small ones go as one
+ * statement of data-modifying CTEs, one round trip instead of one each: an agent's batch of a
+ * job's events is three writes.
+ */
+async function executeAll(trx: Kysely<Database>, writes: readonly Compilable[]): Promise<void> {
+  const compiled = writes.map((w) => w.compile());
+  const parameters = compiled.reduce((n, c) => n + c.parameters.length, 0);
+  if (
+    compiled.length < 2 ||
+    parameters > MAX_BOUND_PARAMETERS ||
+    !(trx.getExecutor().adapter instanceof PostgresAdapter)
+  ) {
+    for (const query of compiled) await trx.executeQuery(query);
+    return;
+  }
+  const values: unknown[] = [];
+  const parts = compiled.map((query, i) => {
+    const offset = values.length;
+    values.push(...query.parameters);
+    // Kysely binds every value: `$n` occurs in the text only as a placeholder.
+    return `w${i} as (${query.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)})`;
+  });
+  await trx.executeQuery(CompiledQuery.raw(`with ${parts.join(", ")} select 1`, values));
 }
 
 async function queueRun(trx: Kysely<Database>, event: RunQueued): Promise<void> {
@@ -202,10 +229,10 @@ async function queueRun(trx: Kysely<Database>, event: RunQueued): Promise<void> 
 }
 
 /** One UPDATE per (run, status) pair, naming its steps as (job, index) tuples. */
-async function setStepStatuses(
+function stepStatusWrites(
   trx: Kysely<Database>,
   steps: { runId: string; jobKey: string; stepIndex: number; status: string }[],
-): Promise<void> {
+): Compilable[] {
   const groups = new Map<string, typeof steps>();
   for (const step of steps) {
     const id = JSON.stringify([step.runId, step.status]);
@@ -213,65 +240,72 @@ async function setStepStatuses(
     if (group === undefined) groups.set(id, [step]);
     else group.push(step);
   }
+  const writes: Compilable[] = [];
   for (const group of groups.values()) {
     const first = group[0];
     if (first === undefined) continue;
     for (const part of chunk(group, 10_000)) {
-      await trx
-        .updateTable("steps")
-        .set({ status: first.status })
-        .where("run_id", "=", first.runId)
-        .where(({ eb, refTuple, tuple }) =>
-          eb(
-            refTuple("job_key", "step_index"),
-            "in",
-            part.map((s) => tuple(s.jobKey, s.stepIndex)),
+      writes.push(
+        trx
+          .updateTable("steps")
+          .set({ status: first.status })
+          .where("run_id", "=", first.runId)
+          .where(({ eb, refTuple, tuple }) =>
+            eb(
+              refTuple("job_key", "step_index"),
+              "in",
+              part.map((s) => tuple(s.jobKey, s.stepIndex)),
+            ),
           ),
-        )
-        .execute();
+      );
     }
   }
+  return writes;
 }
 
 /**
  * Attempts whose start is in this batch are written whole; the others (started in an earlier
  * batch, or never started) must keep their stored started_at, so they update only the outcome.
  */
-async function upsertAttempts(trx: Kysely<Database>, attempts: AttemptState[]): Promise<void> {
+function attemptWrites(trx: Kysely<Database>, attempts: AttemptState[]): Compilable[] {
+  const writes: Compilable[] = [];
   const complete = attempts.filter((a) => a.complete).map((a) => a.row);
   const outcomes = attempts.filter((a) => !a.complete).map((a) => a.row);
   const key = ["run_id", "job_key", "step_index", "attempt"] as const;
   for (const part of chunkRows(complete)) {
-    await trx
-      .insertInto("step_attempts")
-      .values(part)
-      .onConflict((oc) =>
-        oc.columns(key).doUpdateSet((eb) => ({
-          status: eb.ref("excluded.status"),
-          exit_code: eb.ref("excluded.exit_code"),
-          started_at: eb.ref("excluded.started_at"),
-          finished_at: eb.ref("excluded.finished_at"),
-          cache_hit: eb.ref("excluded.cache_hit"),
-          reason: eb.ref("excluded.reason"),
-        })),
-      )
-      .execute();
+    writes.push(
+      trx
+        .insertInto("step_attempts")
+        .values(part)
+        .onConflict((oc) =>
+          oc.columns(key).doUpdateSet((eb) => ({
+            status: eb.ref("excluded.status"),
+            exit_code: eb.ref("excluded.exit_code"),
+            started_at: eb.ref("excluded.started_at"),
+            finished_at: eb.ref("excluded.finished_at"),
+            cache_hit: eb.ref("excluded.cache_hit"),
+            reason: eb.ref("excluded.reason"),
+          })),
+        ),
+    );
   }
   for (const part of chunkRows(outcomes)) {
-    await trx
-      .insertInto("step_attempts")
-      .values(part)
-      .onConflict((oc) =>
-        oc.columns(key).doUpdateSet((eb) => ({
-          status: eb.ref("excluded.status"),
-          exit_code: eb.ref("excluded.exit_code"),
-          finished_at: eb.ref("excluded.finished_at"),
-          cache_hit: eb.ref("excluded.cache_hit"),
-          reason: eb.ref("excluded.reason"),
-        })),
-      )
-      .execute();
+    writes.push(
+      trx
+        .insertInto("step_attempts")
+        .values(part)
+        .onConflict((oc) =>
+          oc.columns(key).doUpdateSet((eb) => ({
+            status: eb.ref("excluded.status"),
+            exit_code: eb.ref("excluded.exit_code"),
+            finished_at: eb.ref("excluded.finished_at"),
+            cache_hit: eb.ref("excluded.cache_hit"),
+            reason: eb.ref("excluded.reason"),
+          })),
+        ),
+    );
   }
+  return writes;
 }
 
 /** Appends events to each run's log, numbering them after the run's last event. */
