@@ -1,18 +1,14 @@
-import { spawn } from "node:child_process";
-import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
 import type { LogLine } from "../src/pipeline/events.js";
 import { toChunks } from "../src/pipeline/log-chunks.js";
-import { startServer } from "../src/server/index.js";
 import type { RunningServer } from "../src/server/index.js";
-import { createLogger } from "../src/telemetry/index.js";
 import { startPostgres } from "../test/support/postgres.js";
-import { gitRepo } from "../test/support/slipway-server.js";
-import { stopProcess } from "../test/support/server-process.js";
-import { report, round, SLIPWAY, timeCommand } from "./util.js";
+import { gitRepo, startAgent } from "../test/support/slipway-server.js";
+import type { AgentProcess } from "../test/support/slipway-server.js";
+import { report, round, SLIPWAY, startBenchServer, timeCommand } from "./util.js";
 
 const JOBS = 2_000;
 const AGENTS = 4;
@@ -274,32 +270,18 @@ async function storedLogBytes(
   return { bytes, lines };
 }
 
-function startAgents(url: string, token: string, base: string): ChildProcess[] {
+function startAgents(url: string, token: string, base: string): AgentProcess[] {
+  const nodeArgs = PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : [];
   return Array.from({ length: AGENTS }, (_, i) => {
-    const dataDir = path.join(base, `agent-${i}`);
-    const profile = PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : [];
-    const args = [
-      "agent",
-      "--server",
-      url,
-      "--token",
-      token,
-      "--name",
-      `bench-${i}`,
-      "--concurrency",
-      "1",
-      "--data-dir",
-      dataDir,
-    ];
-    // The agents log a line per job on stderr; it is read and dropped so the pipe never fills.
-    const child = spawn("node", [...profile, SLIPWAY, ...args], {
-      env: { ...process.env, NO_COLOR: "1" },
-      stdio: ["ignore", "ignore", "pipe"],
+    const agent = startAgent(url, token, {
+      name: `bench-${i}`,
+      concurrency: 1,
+      dataDir: path.join(base, `agent-${i}`),
+      nodeArgs,
     });
-    child.stderr?.resume();
     // A bench that dies half-way must not leave agents polling a port someone else may take.
-    process.once("exit", () => child.kill("SIGKILL"));
-    return child;
+    process.once("exit", () => agent.child.kill("SIGKILL"));
+    return agent;
   });
 }
 
@@ -322,15 +304,8 @@ async function measureBackend(
   rows: Row[],
 ): Promise<void> {
   const base = mkdtempSync(path.join(os.tmpdir(), `slipway-bench-server-${kind}-`));
-  const server = await startServer({
-    dataDir: path.join(base, "server"),
-    database,
-    port: 0,
-    runners: 0,
-    version: "bench",
-    logger: createLogger({ level: "warn", destination: 2 }),
-  });
-  let agents: ChildProcess[] = [];
+  const server = await startBenchServer(base, database);
+  let agents: AgentProcess[] = [];
   try {
     const admin = server.adminToken;
     if (admin === undefined) throw new Error("the server did not create an admin token");
@@ -469,7 +444,7 @@ async function measureBackend(
       baseline: `${ratio ?? "-"}x /healthz (p99 ${health.latency.p99} ms)`,
     });
   } finally {
-    await Promise.all(agents.map((agent) => stopProcess(agent, "SIGTERM", 10_000)));
+    await Promise.all(agents.map((agent) => agent.stop()));
     await server.close();
     rmSync(base, { recursive: true, force: true });
   }

@@ -2,12 +2,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
-import { startServer } from "../src/server/index.js";
 import type { RunningServer } from "../src/server/index.js";
-import { createLogger } from "../src/telemetry/index.js";
 import { startPostgres } from "../test/support/postgres.js";
 import { gitRepo } from "../test/support/slipway-server.js";
-import { report, round } from "./util.js";
+import { report, round, startBenchServer } from "./util.js";
 
 const CLIENTS = 50;
 const STATE_BYTES = 100 * 1024;
@@ -170,14 +168,7 @@ async function measure(
   rows: Row[],
 ): Promise<void> {
   const base = mkdtempSync(path.join(os.tmpdir(), `slipway-bench-tfstate-${kind}-`));
-  const server = await startServer({
-    dataDir: path.join(base, "server"),
-    database,
-    port: 0,
-    runners: 0,
-    version: "bench",
-    logger: createLogger({ level: "warn", destination: 2 }),
-  });
+  const server = await startBenchServer(base, database);
   try {
     const admin = server.adminToken;
     if (admin === undefined) throw new Error("the server did not create an admin token");

@@ -1,6 +1,9 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { startServer } from "../src/server/index.js";
+import type { RunningServer } from "../src/server/index.js";
+import { createLogger } from "../src/telemetry/index.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const SLIPWAY = path.join(ROOT, "bin", "slipway.js");
@@ -45,3 +48,18 @@ export function report(result: Record<string, unknown>): void {
 }
 
 export const round = (n: number, digits = 3) => Number(n.toFixed(digits));
+
+/**
+ * `slipway serve` in the bench's own process, in a new directory under `base`, without built-in
+ * runners and logging warnings only: what every server benchmark measures against.
+ */
+export async function startBenchServer(base: string, database: string | undefined): Promise<RunningServer> {
+  return startServer({
+    dataDir: path.join(base, "server"),
+    database,
+    port: 0,
+    runners: 0,
+    version: "bench",
+    logger: createLogger({ level: "warn", destination: 2 }),
+  });
+}

@@ -268,12 +268,13 @@ function stepStatusWrites(
  * batch, or never started) must keep their stored started_at, so they update only the outcome.
  */
 function attemptWrites(trx: Kysely<Database>, attempts: AttemptState[]): Compilable[] {
-  const writes: Compilable[] = [];
-  const complete = attempts.filter((a) => a.complete).map((a) => a.row);
-  const outcomes = attempts.filter((a) => !a.complete).map((a) => a.row);
   const key = ["run_id", "job_key", "step_index", "attempt"] as const;
-  for (const part of chunkRows(complete)) {
-    writes.push(
+  const groups = [
+    { rows: attempts.filter((a) => a.complete).map((a) => a.row), keepsStart: false },
+    { rows: attempts.filter((a) => !a.complete).map((a) => a.row), keepsStart: true },
+  ];
+  return groups.flatMap(({ rows, keepsStart }) =>
+    chunkRows(rows).map((part) =>
       trx
         .insertInto("step_attempts")
         .values(part)
@@ -281,31 +282,14 @@ function attemptWrites(trx: Kysely<Database>, attempts: AttemptState[]): Compila
           oc.columns(key).doUpdateSet((eb) => ({
             status: eb.ref("excluded.status"),
             exit_code: eb.ref("excluded.exit_code"),
-            started_at: eb.ref("excluded.started_at"),
+            ...(keepsStart ? {} : { started_at: eb.ref("excluded.started_at") }),
             finished_at: eb.ref("excluded.finished_at"),
             cache_hit: eb.ref("excluded.cache_hit"),
             reason: eb.ref("excluded.reason"),
           })),
         ),
-    );
-  }
-  for (const part of chunkRows(outcomes)) {
-    writes.push(
-      trx
-        .insertInto("step_attempts")
-        .values(part)
-        .onConflict((oc) =>
-          oc.columns(key).doUpdateSet((eb) => ({
-            status: eb.ref("excluded.status"),
-            exit_code: eb.ref("excluded.exit_code"),
-            finished_at: eb.ref("excluded.finished_at"),
-            cache_hit: eb.ref("excluded.cache_hit"),
-            reason: eb.ref("excluded.reason"),
-          })),
-        ),
-    );
-  }
-  return writes;
+    ),
+  );
 }
 
 /** Appends events to each run's log, numbering them after the run's last event. */

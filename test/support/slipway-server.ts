@@ -73,10 +73,19 @@ export interface AgentProcess {
 export function startAgent(
   url: string,
   token: string,
-  options: { name: string; labels?: string; concurrency?: number },
+  options: {
+    name: string;
+    labels?: string;
+    concurrency?: number;
+    /** Default: a new temporary directory. */
+    dataDir?: string;
+    /** Options for node itself, before the CLI (a benchmark's --cpu-prof). */
+    nodeArgs?: readonly string[];
+  },
 ): AgentProcess {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), `slipway-agent-${options.name}-`));
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), `slipway-agent-${options.name}-`));
   const args = [
+    ...(options.nodeArgs ?? []),
     BIN,
     "agent",
     "--server",

@@ -9,6 +9,7 @@ import { expandUses } from "./actions.js";
 import "./builtin-actions.js";
 import type { DispatchInput, EventTrigger, FilterList, InputType, JobMeta, WorkflowMeta } from "./meta.js";
 import { parseWorkflowFile } from "./parse.js";
+import { REF_FILTERS } from "./filters.js";
 import { githubShell } from "./shells.js";
 import { containsExpression, strategyMatrix } from "./strategy.js";
 import {
@@ -128,15 +129,7 @@ class WorkflowCompiler {
     for (const [event, { key, value: config }] of entries(value)) {
       const trigger: EventTrigger = { position: this.at(key) };
       const fields = entries(config);
-      for (const filter of [
-        "branches",
-        "branches-ignore",
-        "tags",
-        "tags-ignore",
-        "paths",
-        "paths-ignore",
-        "types",
-      ] as const) {
+      for (const filter of [...REF_FILTERS, "types"] as const) {
         const entry = fields.get(filter);
         if (entry) trigger[filter] = this.filterList(entry.key, entry.value);
       }

@@ -1,3 +1,13 @@
+/** The filters an event may have on the ref and the changed files, as GitHub spells them. */
+export const REF_FILTERS = [
+  "branches",
+  "branches-ignore",
+  "tags",
+  "tags-ignore",
+  "paths",
+  "paths-ignore",
+] as const;
+
 /**
  * GitHub's filter patterns for branches, tags and paths
  * (https://docs.github.com/actions/reference/workflows-and-actions/workflow-syntax#filter-pattern-cheat-sheet):

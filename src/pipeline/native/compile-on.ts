@@ -1,20 +1,13 @@
 import type { YamlPath, YamlSource } from "../../config/yaml-source.js";
 import { ConfigError } from "../../errors/index.js";
 import type { Diagnostic, SourcePosition } from "../../errors/index.js";
-import { patternToRegExp } from "../github/filters.js";
+import { patternToRegExp, REF_FILTERS } from "../github/filters.js";
 import { parseSchedule } from "../schedule.js";
 import type { NativeInputDocument, NativeOnDocument } from "./schema.js";
 import type { InputType, InputValue, NativeInput, NativeOn, PatternList, RefFilters } from "./on.js";
 
 type FilterKey = Exclude<keyof RefFilters, "position">;
-const FILTER_KEYS: readonly FilterKey[] = [
-  "branches",
-  "branches-ignore",
-  "tags",
-  "tags-ignore",
-  "paths",
-  "paths-ignore",
-];
+const FILTER_KEYS: readonly FilterKey[] = REF_FILTERS;
 
 /**
  * Turns a schema-valid `on:` into the IR's form and checks what the schema cannot: crons (with
