@@ -386,6 +386,10 @@ class AgentStore implements Store {
     return this.local.terraform;
   }
 
+  get deliveries(): Store["deliveries"] {
+    return this.local.deliveries;
+  }
+
   markInterrupted(): Promise<string[]> {
     return Promise.resolve([]);
   }

@@ -7,7 +7,8 @@ import type { SourceFlags, WorkflowFlags } from "./commands/load.js";
 import type { CheckFlags } from "./commands/check.js";
 import type { SloGateFlags } from "./commands/slo.js";
 import type { AgentFlags, RemoteFlags, ServeFlags } from "./commands/server.js";
-import type { TfStateFlags } from "./commands/tf.js";
+import type { DeliveryFlags, DeployFlags, ReleaseFlags } from "./commands/deploy.js";
+import type { TfProjectFlags, TfStateFlags } from "./commands/tf.js";
 import type { TfApplyFlags, TfDriftFlags, TfPlanFlags } from "./commands/tf-steps.js";
 import { CHECK_FORMATS, FAIL_ON, FRAMEWORKS } from "../guardrails/model.js";
 
@@ -184,6 +185,11 @@ program
   .option("--runners <n>", "built-in agents in this process (0: only remote agents)", nonNegativeInt, 2)
   .option("--lease-seconds <n>", "how long an agent's lease lasts without a heartbeat", positiveInt)
   .option("--otlp-endpoint <url>", "send traces (OTLP/HTTP) here (default: $OTEL_EXPORTER_OTLP_ENDPOINT)")
+  .option(
+    "--tf-keep-versions <n>",
+    "keep the newest N versions of each Terraform state, pruning older ones on every write (default: keep all)",
+    positiveInt,
+  )
   .action(async (flags: ServeFlags) => (await import("./commands/server.js")).serveCommand(flags));
 
 program
@@ -268,14 +274,124 @@ remoteOptions(
   (await import("./commands/server.js")).auditCommand(flags),
 );
 
+const deliveryOptions = (command: Command) =>
+  remoteOptions(command)
+    .addOption(
+      new Option("--project <name>", "the server project").env("SLIPWAY_PROJECT").makeOptionMandatory(),
+    )
+    .option(
+      "--file <file>",
+      "the slipway.yaml declaring services, analysis and environments",
+      "slipway.yaml",
+    );
+
+const env = program.command("env").description("Environments a server deploys to");
+deliveryOptions(
+  env.command("apply").description("Set the project's environments from slipway.yaml (operator role)"),
+).action(async (flags: DeliveryFlags) => (await import("./commands/deploy.js")).envApplyCommand(flags));
+deliveryOptions(env.command("list").description("The project's environments and what each runs")).action(
+  async (flags: DeliveryFlags) => (await import("./commands/deploy.js")).envListCommand(flags),
+);
+
+const release = program.command("release").description("Releases: immutable versions of a service");
+deliveryOptions(
+  release
+    .command("create")
+    .description("Upload a directory as a release of a service, with its configuration from slipway.yaml")
+    .argument("<service>")
+    .argument("<version>")
+    .requiredOption("--dir <dir>", "the release's files"),
+).action(async (service: string, version: string, flags: ReleaseFlags) =>
+  (await import("./commands/deploy.js")).releaseCreateCommand(service, version, flags),
+);
+
+deliveryOptions(
+  program
+    .command("deploy")
+    .description("Deploy a release to an environment with the service's strategy, and follow it")
+    .argument("[service]", "the service (or --service)")
+    .argument("[version]", "the release's version (or --release)")
+    .option("--service <name>", "the service")
+    .option("--release <version>", "the release's version")
+    .requiredOption("--environment <name>", "where to deploy")
+    .option("--dir <dir>", "create the release from this directory first")
+    .option("--override <reason>", "deploy through a freeze window or a spent error budget, for this reason")
+    .option("--no-wait", "return once the deployment started"),
+).action(async (service: string | undefined, version: string | undefined, flags: DeployFlags) =>
+  (await import("./commands/deploy.js")).deployCommand(service, version, flags),
+);
+
+deliveryOptions(
+  program
+    .command("rollback")
+    .description("Return a service to its previous release at once (no pauses, no analysis)")
+    .argument("<service>")
+    .requiredOption("--environment <name>", "the environment")
+    .option("--no-wait", "return once the rollback started"),
+).action(async (service: string, flags: DeployFlags) =>
+  (await import("./commands/deploy.js")).rollbackCommand(service, flags),
+);
+
+deliveryOptions(
+  program
+    .command("deployments")
+    .description("A project's deployments, newest first")
+    .option("--environment <name>", "only this environment")
+    .option("--service <name>", "only this service"),
+).action(async (flags: DeliveryFlags & { environment?: string; service?: string }) =>
+  (await import("./commands/deploy.js")).deploymentsCommand(flags),
+);
+
+const deployment = program.command("deployment").description("One deployment: its history, and hands on it");
+deliveryOptions(
+  deployment.command("show").description("A deployment and every step of it").argument("<id>"),
+).action(async (id: string, flags: DeliveryFlags) =>
+  (await import("./commands/deploy.js")).deploymentShowCommand(id, flags),
+);
+deliveryOptions(
+  deployment
+    .command("promote")
+    .description("Go on past the current pause; with --full, past every remaining step")
+    .argument("<id>")
+    .option("--full", "skip the remaining steps"),
+).action(async (id: string, flags: DeliveryFlags & { full?: boolean }) =>
+  (await import("./commands/deploy.js")).deploymentActionCommand("promote", id, flags),
+);
+deliveryOptions(
+  deployment
+    .command("abort")
+    .description("Put all traffic back on the stable release and stop the new one")
+    .argument("<id>")
+    .option("--reason <text>", "why, kept in the history and the audit log"),
+).action(async (id: string, flags: DeliveryFlags & { reason?: string }) =>
+  (await import("./commands/deploy.js")).deploymentActionCommand("abort", id, flags),
+);
+deliveryOptions(
+  deployment
+    .command("approve")
+    .description("Approve a deployment waiting for approval (the environment's approval role)")
+    .argument("<id>")
+    .option("--comment <text>", "kept with the approval"),
+).action(async (id: string, flags: DeliveryFlags & { comment?: string }) =>
+  (await import("./commands/deploy.js")).deploymentActionCommand("approve", id, flags),
+);
+
 const tf = program
   .command("tf")
   .description("Terraform: plan, apply and drift steps, and the remote state a Slipway server keeps");
-const tfState = tf.command("state").description("Versions of a Terraform state kept by the server");
+const tfState = tf
+  .command("state")
+  .description("Terraform states kept by the server: list them, their versions, roll back");
 const stateOptions = (command: Command) =>
   remoteOptions(command)
     .requiredOption("--project <name>", "the server project")
     .requiredOption("--state <name>", "the state, as in the backend address /api/terraform/PROJECT/STATE");
+remoteOptions(
+  tfState
+    .command("list")
+    .description("List a project's states: current version, serial, size, lock holder, last write")
+    .requiredOption("--project <name>", "the server project"),
+).action(async (flags: TfProjectFlags) => (await import("./commands/tf.js")).tfStateListCommand(flags));
 stateOptions(tfState.command("versions").description("List the state's versions, newest first")).action(
   async (flags: TfStateFlags) => (await import("./commands/tf.js")).tfStateVersionsCommand(flags),
 );
@@ -344,6 +460,15 @@ terraformVarOptions(
       .option("--no-fail-on-drift", "exit 0 even when something drifted"),
   ),
 ).action(async (flags: TfDriftFlags) => (await import("./commands/tf-steps.js")).tfDriftCommand(flags));
+
+remoteOptions(
+  tf
+    .command("drift-status")
+    .description(
+      "Each Terraform directory and workspace of a project: drifted or clean, since when, and the run that found it",
+    )
+    .requiredOption("--project <name>", "the server project"),
+).action(async (flags: TfProjectFlags) => (await import("./commands/tf.js")).tfDriftStatusCommand(flags));
 
 const slo = program
   .command("slo")

@@ -118,6 +118,8 @@ interface JobRuntime {
 
 /** GitHub's limit: a larger summary is not shown. */
 const MAX_SUMMARY_BYTES = 1024 * 1024;
+/** A step's reports travel to a server in one batch of events, which stays under a few MiB. */
+const MAX_REPORT_BYTES = 1024 * 1024;
 /** Annotations of one level kept per step, as GitHub keeps them. */
 const MAX_ANNOTATIONS_PER_LEVEL = 10;
 
@@ -950,6 +952,7 @@ export class Engine {
             SLIPWAY_STEP: String(step.index + 1),
             SLIPWAY_ATTEMPT: String(attempt),
             SLIPWAY_MATRIX: JSON.stringify(planned.matrix ?? {}),
+            SLIPWAY_REPORT: `${fileBase}.report`,
             ...(run.commit ? { SLIPWAY_COMMIT: run.commit } : {}),
           }
         : {}),
@@ -1100,6 +1103,7 @@ export class Engine {
       Object.assign(result.state, parseOutputsFile(text, `$${names.state} of step ${step.index + 1}`)),
     );
     read("summary", (text) => this.summary(planned.key, step.index, attempt, text));
+    this.reports(planned.key, step.index, attempt, `${fileBase}.report`);
     this.emit(
       this.stepFinished(
         planned.key,
@@ -1149,6 +1153,66 @@ export class Engine {
       attempt,
       markdown,
     });
+  }
+
+  /**
+   * What a built-in step wrote to `$SLIPWAY_REPORT`: one `{"kind": ..., "body": ...}` JSON object
+   * a line, each an event. A line that is not one is noted in the log and dropped; the step's
+   * verdict stays its exit code.
+   */
+  private reports(jobKey: string, stepIndex: number, attempt: number, file: string): void {
+    if (!statSync(file, { throwIfNoEntry: false })) return;
+    const note = (message: string) => this.systemLog(jobKey, stepIndex, attempt, message);
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (error) {
+      note(`cannot read the step's report: ${(error as Error).message}`);
+      return;
+    }
+    if (Buffer.byteLength(text) > MAX_REPORT_BYTES) {
+      note("the step's report is larger than 1 MiB and is not kept");
+      return;
+    }
+    for (const line of text.split("\n")) {
+      if (line.trim() === "") continue;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line);
+      } catch {
+        parsed = undefined;
+      }
+      const { kind, body } = (typeof parsed === "object" && parsed !== null ? parsed : {}) as {
+        kind?: unknown;
+        body?: unknown;
+      };
+      if (typeof kind !== "string" || kind === "" || body === undefined) {
+        note('a line of the step\'s report is not {"kind": ..., "body": ...} JSON; it is not kept');
+        continue;
+      }
+      this.emit({
+        type: "step.report",
+        at: this.now(),
+        runId: this.options.run.id,
+        jobKey,
+        stepIndex,
+        attempt,
+        kind,
+        body: this.maskValues(body),
+      });
+    }
+  }
+
+  /** Every string of a JSON value masked, keys included (a resource's for_each key can be anything). */
+  private maskValues(value: unknown): unknown {
+    if (typeof value === "string") return this.masker.mask(value);
+    if (Array.isArray(value)) return value.map((item) => this.maskValues(item));
+    if (typeof value === "object" && value !== null) {
+      return Object.fromEntries(
+        Object.entries(value).map(([key, item]) => [this.masker.mask(key), this.maskValues(item)]),
+      );
+    }
+    return value;
   }
 
   private interpolateEnv(

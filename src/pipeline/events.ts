@@ -99,6 +99,22 @@ export type EngineEvent =
       stepIndex: number;
       attempt: number;
       markdown: string;
+    }
+  /**
+   * A machine-readable report of a built-in step, one JSON line of its `$SLIPWAY_REPORT` file (a
+   * drift check's differences, a plan's counts), masked; kept in the event log, and read by a
+   * server from the batches of the job's lease.
+   */
+  | {
+      type: "step.report";
+      at: number;
+      runId: string;
+      jobKey: string;
+      stepIndex: number;
+      attempt: number;
+      /** What the body is, e.g. terraform-drift or terraform-plan. */
+      kind: string;
+      body: unknown;
     };
 
 export interface Annotation {

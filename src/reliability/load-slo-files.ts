@@ -84,12 +84,25 @@ export function loadSloFiles(files: readonly SloFile[], options: LoadSloOptions 
 }
 
 /** A file of its own holding only the native `slos:` section. */
-/** A slipway.yaml carries its pipeline beside `slos:`; those keys are the pipeline's, checked there. */
-const PIPELINE_KEYS = new Set(["$schema", "name", "env", "secrets", "jobs"]);
+/**
+ * A slipway.yaml carries its pipeline and its delivery sections beside `slos:`; those keys are
+ * checked by the pipeline's and the delivery's loaders.
+ */
+const PIPELINE_KEYS = new Set([
+  "$schema",
+  "name",
+  "on",
+  "env",
+  "secrets",
+  "jobs",
+  "services",
+  "analysis",
+  "environments",
+]);
 
 function loadNativeDocument(raw: Record<string, unknown>, source: YamlSource) {
   const loaded = loadNativeSlos(raw["slos"], source, ["slos"]);
-  const isPipeline = "jobs" in raw;
+  const isPipeline = ["jobs", "services", "environments"].some((key) => key in raw);
   for (const key of Object.keys(raw).filter((k) => k !== "slos" && !(isPipeline && PIPELINE_KEYS.has(k)))) {
     loaded.diagnostics.push({
       position: source.positionOf([key], { key: true }),

@@ -8,7 +8,7 @@ import { decryptSecret } from "../secrets/crypto.js";
 import { artifactKey, relativePath } from "../store/blobs.js";
 import type { BlobStore } from "../store/blobs.js";
 import { HttpError } from "./http.js";
-import type { Router } from "./http.js";
+import type { RouteRequest, Router } from "./http.js";
 import type { Principal } from "./auth.js";
 import type { Live } from "./live.js";
 import { topics } from "./live.js";
@@ -37,6 +37,14 @@ export interface AgentApiOptions {
   onStepFinished?(job: LeasedJob, status: string, durationMs: number): void;
   /** A job's result was recorded through this server. */
   onFinished?(job: QueuedJob): void;
+  /**
+   * Reads what the server keeps from a job's events beyond the run's history (drift status from
+   * step reports), for the job the lease is for. Called for a batch applied now and for one sent
+   * again, so what a failure here missed is read on the agent's retry: it must be idempotent.
+   */
+  onEvents?(job: LeasedJob, events: readonly EngineEvent[], request: RouteRequest): Promise<void>;
+  /** An error the agent's request does not report (it came after the job's result was recorded). */
+  onError?(error: unknown, context: string): void;
   /** Aborted when the server shuts down: long polls answer at once. */
   closing?: AbortSignal;
 }
@@ -44,7 +52,7 @@ export interface AgentApiOptions {
 const leaseParams = z.object({ id: z.string().min(1) });
 
 /** What a lease is for; fixed for the lease's life. */
-type LeasedJob = Pick<QueuedJob, "runId" | "jobKey" | "project">;
+export type LeasedJob = Pick<QueuedJob, "runId" | "jobKey" | "project">;
 
 /** Leases given out recently, by id: batches and results of a lease need not read its row first. */
 const LEASES_KEPT = 10_000;
@@ -189,12 +197,14 @@ export function agentRoutes(router: Router, options: AgentApiOptions): void {
     access: "agent",
     params: leaseParams,
     body: batchSchema,
-    handler: async ({ params, body }) => {
+    handler: async (request) => {
+      const { params, body } = request;
       const job = await leased(params.id);
       const batch = checked(job, body);
       const outcome = await control.ingest(params.id, batch);
       if (outcome === "lease-lost") throw gone();
       if (outcome === "applied") applied(job, batch);
+      await options.onEvents?.(job, batch.events, request);
       return { outcome };
     },
   });
@@ -313,13 +323,20 @@ export function agentRoutes(router: Router, options: AgentApiOptions): void {
     params: leaseParams,
     body: finishSchema,
     response: finishResponseSchema,
-    handler: async ({ params, body, principal, reply }) => {
+    handler: async (request) => {
+      const { params, body, principal, reply } = request;
       const job = await leased(params.id);
       const batch = body.batch === undefined ? undefined : checked(job, body.batch);
       if (body.result.key !== job.jobKey)
         throw new HttpError(400, `the result is for ${body.result.key}, not ${job.jobKey}`);
       const outcome = await control.finish(params.id, body.result satisfies WireJobResult, Date.now(), batch);
       if (batch && outcome.batch === "applied") applied(job, batch);
+      if (batch && (outcome.batch === "applied" || outcome.batch === "duplicate") && options.onEvents) {
+        // The result is recorded: a retried finish would be refused, so a failure here is only logged.
+        await options
+          .onEvents(job, batch.events, request)
+          .catch((error: unknown) => options.onError?.(error, "reading the job's last events"));
+      }
       if (!outcome.finished || outcome.job === undefined) throw gone();
       known.delete(params.id);
       options.onFinished?.(outcome.job);

@@ -259,9 +259,14 @@ export class Coordinator {
     const gated = untilClosed(recorder, () => this.#closed);
     const engine = this.#engine(driven, controller, gated);
     const watch = setInterval(() => {
-      void store.control.getRunControl(run.id).then((control) => {
-        if (control?.cancelRequested) controller.abort();
-      });
+      // A closed server's store may be gone: the run is released, another server watches it.
+      if (this.#closed) return clearInterval(watch);
+      void store.control.getRunControl(run.id).then(
+        (control) => {
+          if (control?.cancelRequested) controller.abort();
+        },
+        () => undefined,
+      );
     }, 1_000);
     watch.unref();
     void (async () => {

@@ -21,6 +21,9 @@ import { errorHandler, openApiDocument, Router } from "./http.js";
 import type { RegisteredRoute } from "./http.js";
 import { Live } from "./live.js";
 import { startRunnerPool } from "./runner-pool.js";
+import { recordTerraformReports, terraformDriftRoutes } from "./terraform-drift.js";
+import { DeliveryService } from "../delivery/service.js";
+import { deliveryRoutes } from "./deliveries.js";
 import { terraformStateRoutes } from "./terraform-state.js";
 import { traceRun } from "./run-trace.js";
 import { ServerTriggers, TRIGGER_EVERY_MS } from "./triggers.js";
@@ -44,6 +47,8 @@ export interface ServeOptions {
   otlpEndpoint?: string | undefined;
   /** How often polling and schedules are checked; tests shorten it. */
   triggerEveryMs?: number | undefined;
+  /** Keep the newest N versions of each Terraform state, pruning older ones on every write; default: every version. */
+  terraformKeepVersions?: number | undefined;
 }
 
 export interface RunningServer {
@@ -169,8 +174,18 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       onStepFinished: (job, status, durationMs) =>
         metrics.stepDuration.observe({ project: job.project, job: job.jobKey, status }, durationMs / 1000),
       onFinished: (job) => coordinator.jobFinished(job),
+      onEvents: (job, events, request) => recordTerraformReports(store, job, events, request),
+      onError: (error, context) => logger.error({ err: error }, context),
     });
-    terraformStateRoutes(router, { store, secretKey });
+    const delivery = new DeliveryService({
+      store,
+      dataDir: options.dataDir,
+      registry: metrics.registry,
+      onError: (error, context) => logger.error({ err: error }, context),
+    });
+    deliveryRoutes(router, { store, delivery });
+    terraformStateRoutes(router, { store, secretKey, keepVersions: options.terraformKeepVersions });
+    terraformDriftRoutes(router, { store });
     router.add({
       method: "GET",
       url: "/api/openapi.json",
@@ -182,6 +197,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const address = await app.listen({ host: options.host ?? "127.0.0.1", port: options.port });
     const url = address.replace("[::1]", "127.0.0.1");
     coordinator.start();
+    await delivery.restore();
     const pool =
       options.runners > 0
         ? await startRunnerPool({
@@ -242,6 +258,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           clearInterval(triggerTimer);
           await pool?.close();
           await coordinator.close();
+          await delivery.close();
           await app.close();
           await tracing.shutdown().catch((error: unknown) => logger.warn({ err: error }, "flushing traces"));
           await store.close();

@@ -1,6 +1,7 @@
 import type { FastifyReply } from "fastify";
 import { z } from "zod";
 import type { StateLock, Store } from "../store/index.js";
+import { audit } from "./api.js";
 import type { Access, RouteRequest } from "./http.js";
 import { HttpError } from "./http.js";
 import type { Role } from "./auth.js";
@@ -11,6 +12,8 @@ export interface TerraformStateOptions {
   store: Store;
   /** The server's key: states are encrypted with it at rest, as project secrets are. */
   secretKey: Buffer;
+  /** Keep the newest N versions of each state, pruning older ones on every write; undefined keeps all. */
+  keepVersions?: number | undefined;
 }
 
 /** A state is addressed as /api/terraform/PROJECT/STATE; `name` is the project, as in /api/projects/:name. */
@@ -70,3 +73,21 @@ export const lockSchema = z.object({
   lockedAt: z.number(),
   info: z.record(z.string(), z.unknown()),
 });
+
+/**
+ * Versions a write pruned, in the audit log: the log is where a version that can no longer be
+ * rolled back to is explained.
+ */
+export async function auditPruned(
+  store: Store,
+  request: RouteRequest,
+  params: StateParams,
+  pruned: readonly number[],
+  keepVersions: number | undefined,
+): Promise<void> {
+  if (pruned.length === 0) return;
+  await audit(store, request, "terraform.prune", `${params.name}/${params.state}`, params.name, {
+    keep: keepVersions ?? null,
+    pruned,
+  });
+}

@@ -7,6 +7,7 @@ import { HttpError } from "./http.js";
 import type { Router } from "./http.js";
 import { openState, packState, sealState, withSerial } from "./terraform-state-content.js";
 import {
+  auditPruned,
   lockSchema,
   lockView,
   needProject,
@@ -37,6 +38,7 @@ const stateSchema = z.object({
   version: z.number().nullable(),
   serial: z.number().nullable(),
   lineage: z.string().nullable(),
+  sizeBytes: z.number().nullable().meta({ description: "The current version's size as written, in bytes." }),
   updatedAt: z.number().nullable(),
   updatedBy: z.string().nullable(),
   lock: lockSchema.nullable(),
@@ -63,6 +65,7 @@ function stateView(s: StateSummary): z.infer<typeof stateSchema> {
     version: s.currentVersion ?? null,
     serial: s.serial ?? null,
     lineage: s.lineage ?? null,
+    sizeBytes: s.sizeBytes ?? null,
     updatedAt: s.updatedAt ?? null,
     updatedBy: s.updatedBy ?? null,
     lock: s.lock ? lockView(s.lock) : null,
@@ -155,6 +158,7 @@ export function terraformStateVersionRoutes(router: Router, options: TerraformSt
         force: true,
         ifCurrent: { version: summary?.currentVersion },
         rolledBackFrom: params.version,
+        keepVersions: options.keepVersions,
         seal: (version) => sealState(secretKey, params.name, params.state, version, packed),
       });
       switch (outcome.kind) {
@@ -166,6 +170,8 @@ export function terraformStateVersionRoutes(router: Router, options: TerraformSt
             serial: outcome.version.serial,
             sha256: outcome.version.sha256,
           });
+          if (outcome.kind === "written")
+            await auditPruned(store, request, params, outcome.pruned, options.keepVersions);
           return versionView(outcome.version, outcome.version.version);
         case "locked":
           throw new HttpError(

@@ -5,7 +5,14 @@ import { audit } from "./api.js";
 import { HttpError } from "./http.js";
 import type { RouteRequest, Router } from "./http.js";
 import { checkContentMd5, openState, packState, readState, sealState } from "./terraform-state-content.js";
-import { needProject, onProject, principalName, sendLocked, stateParams } from "./terraform-state-http.js";
+import {
+  auditPruned,
+  needProject,
+  onProject,
+  principalName,
+  sendLocked,
+  stateParams,
+} from "./terraform-state-http.js";
 import type { StateParams, TerraformStateOptions } from "./terraform-state-http.js";
 import { terraformStateVersionRoutes } from "./terraform-state-versions.js";
 
@@ -102,6 +109,7 @@ export function terraformStateRoutes(router: Router, options: TerraformStateOpti
         at: Date.now(),
         lockId: query.ID,
         force,
+        keepVersions: options.keepVersions,
         seal: (version) => sealState(secretKey, params.name, params.state, version, packed),
       });
       switch (outcome.kind) {
@@ -118,6 +126,8 @@ export function terraformStateRoutes(router: Router, options: TerraformStateOpti
             forced: force,
             ...(outcome.kind === "unchanged" ? { unchanged: true } : {}),
           });
+          if (outcome.kind === "written")
+            await auditPruned(store, request, params, outcome.pruned, options.keepVersions);
           return { version: v.version, serial: v.serial, lineage: v.lineage, sha256: v.sha256 };
         }
         case "locked":

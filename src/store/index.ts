@@ -26,6 +26,22 @@ export type {
 } from "./terraform-state.js";
 
 export type {
+  CreateReleaseOutcome,
+  DeliveryStore,
+  DeploymentEventRecord,
+  DeploymentRecord,
+  ReleaseRecord,
+} from "./deliveries.js";
+
+export type {
+  DriftCheck,
+  DriftOutcome,
+  DriftSource,
+  DriftStatus,
+  TerraformDriftStore,
+} from "./terraform-drift.js";
+
+export type {
   ArtifactRecord,
   CacheEntry,
   JobRecord,

@@ -5,6 +5,7 @@ import { chunk, chunkRows, num } from "./batch.js";
 import { ControlStore } from "./control.js";
 import { insertLogChunks, readChunksAfter, toChunk } from "./logs.js";
 import { appendEvents, projectEvents } from "./projection.js";
+import { DeliveryStore } from "./deliveries.js";
 import { TerraformStateStore } from "./terraform-state.js";
 import { stepKey, toAttempt, toJob, toRun, toStep } from "./rows.js";
 import type { ArtifactsTable, Database, TestResultsTable } from "./schema.js";
@@ -33,12 +34,14 @@ export class KyselyStore implements Store {
 
   readonly control: ControlStore;
   readonly terraform: TerraformStateStore;
+  readonly deliveries: DeliveryStore;
 
   /** `release` runs on the first close(); by default it destroys the Kysely instance. */
   constructor(db: Kysely<Database>, release?: () => Promise<void>) {
     this.#db = db;
     this.control = new ControlStore(db);
     this.terraform = new TerraformStateStore(db);
+    this.deliveries = new DeliveryStore(db);
     this.#release = release ?? (() => db.destroy());
   }
 

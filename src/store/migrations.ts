@@ -467,6 +467,96 @@ const approvals: Migration = {
   },
 };
 
+/*
+ * Drift status of Terraform configurations per project (src/store/terraform-drift.ts): one row
+ * per directory and workspace a drift check or plan step reported from a server run.
+ */
+const terraformDrift: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable("terraform_drift")
+      .addColumn("project", "text", (c) => c.notNull())
+      .addColumn("dir", "text", (c) => c.notNull())
+      .addColumn("workspace", "text", (c) => c.notNull())
+      .addColumn("drifted", "integer", (c) => c.notNull())
+      .addColumn("since", "bigint", (c) => c.notNull())
+      .addColumn("checked_at", "bigint", (c) => c.notNull())
+      .addColumn("checked_by", "text", (c) => c.notNull())
+      .addColumn("run_id", "text", (c) => c.notNull())
+      .addColumn("run_number", "integer")
+      .addColumn("job_key", "text", (c) => c.notNull())
+      .addColumn("report", "text")
+      .addPrimaryKeyConstraint("terraform_drift_pk", ["project", "dir", "workspace"])
+      .execute();
+  },
+};
+
+/*
+ * Progressive delivery (src/store/deliveries.ts): environments as an operator set them, releases
+ * (immutable: a version is written once), deployments and each deployment's history of events.
+ */
+const deliveries: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable("environments")
+      .addColumn("project", "text", (c) => c.notNull())
+      .addColumn("name", "text", (c) => c.notNull())
+      .addColumn("config", "text", (c) => c.notNull())
+      .addColumn("updated_at", "bigint", (c) => c.notNull())
+      .addColumn("updated_by", "text", (c) => c.notNull())
+      .addPrimaryKeyConstraint("environments_pk", ["project", "name"])
+      .execute();
+    await db.schema
+      .createTable("releases")
+      .addColumn("project", "text", (c) => c.notNull())
+      .addColumn("service", "text", (c) => c.notNull())
+      .addColumn("version", "text", (c) => c.notNull())
+      .addColumn("checksum", "text", (c) => c.notNull())
+      .addColumn("commit_sha", "text")
+      .addColumn("committed_at", "bigint")
+      .addColumn("branch", "text")
+      .addColumn("created_at", "bigint", (c) => c.notNull())
+      .addColumn("created_by", "text", (c) => c.notNull())
+      .addColumn("body", "text", (c) => c.notNull())
+      .addPrimaryKeyConstraint("releases_pk", ["project", "service", "version"])
+      .execute();
+    await db.schema
+      .createTable("deployments")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("project", "text", (c) => c.notNull())
+      .addColumn("environment", "text", (c) => c.notNull())
+      .addColumn("service", "text", (c) => c.notNull())
+      .addColumn("from_version", "text")
+      .addColumn("to_version", "text", (c) => c.notNull())
+      .addColumn("mode", "text", (c) => c.notNull())
+      .addColumn("status", "text", (c) => c.notNull())
+      .addColumn("reason", "text")
+      .addColumn("created_at", "bigint", (c) => c.notNull())
+      .addColumn("created_by", "text", (c) => c.notNull())
+      .addColumn("finished_at", "bigint")
+      .addColumn("run_id", "text")
+      .addColumn("override_reason", "text")
+      .execute();
+    await db.schema
+      .createIndex("deployments_env_idx")
+      .on("deployments")
+      .columns(["project", "environment", "service", "created_at"])
+      .execute();
+    await db.schema
+      .createTable("deployment_events")
+      .addColumn("deployment_id", "text", (c) => c.notNull())
+      .addColumn("seq", "integer", (c) => c.notNull())
+      .addColumn("at", "bigint", (c) => c.notNull())
+      .addColumn("type", "text", (c) => c.notNull())
+      .addColumn("body", "text", (c) => c.notNull())
+      .addPrimaryKeyConstraint("deployment_events_pk", ["deployment_id", "seq"])
+      .addForeignKeyConstraint("deployment_events_fk", ["deployment_id"], "deployments", ["id"], (f) =>
+        f.onDelete("cascade"),
+      )
+      .execute();
+  },
+};
+
 /** Every migration, in order. Keys sort lexically, which is the order Kysely applies them. */
 export const migrations: Readonly<Record<string, Migration>> = {
   "0001_initial": initial,
@@ -474,6 +564,8 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0003_log_chunks": logChunks,
   "0004_terraform_state": terraformState,
   "0005_approvals": approvals,
+  "0006_terraform_drift": terraformDrift,
+  "0007_deliveries": deliveries,
 };
 
 const provider: MigrationProvider = {

@@ -121,6 +121,7 @@ export async function projectEvents(trx: Kysely<Database>, events: readonly Engi
       }
       case "step.annotation":
       case "step.summary":
+      case "step.report":
         // Only in the event log: they are read back with the run's events, never queried across runs.
         break;
       default: {

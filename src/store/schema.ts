@@ -27,7 +27,63 @@ export interface Database {
   group_holders: GroupHoldersTable;
   terraform_states: TerraformStatesTable;
   terraform_state_versions: TerraformStateVersionsTable;
+  terraform_drift: TerraformDriftTable;
   approvals: ApprovalsTable;
+  environments: EnvironmentsTable;
+  releases: ReleasesTable;
+  deployments: DeploymentsTable;
+  deployment_events: DeploymentEventsTable;
+}
+
+export interface EnvironmentsTable {
+  project: string;
+  name: string;
+  /** The environment's EnvironmentConfig as JSON. */
+  config: string;
+  updated_at: number;
+  updated_by: string;
+}
+
+export interface ReleasesTable {
+  project: string;
+  service: string;
+  version: string;
+  checksum: string;
+  commit_sha: string | null;
+  committed_at: number | null;
+  branch: string | null;
+  created_at: number;
+  created_by: string;
+  /** The Release (configuration and analysis templates) as JSON. */
+  body: string;
+}
+
+export interface DeploymentsTable {
+  id: string;
+  project: string;
+  environment: string;
+  service: string;
+  from_version: string | null;
+  to_version: string;
+  /** deploy | rollback */
+  mode: string;
+  /** pending | progressing | paused | succeeded | aborted | failed | blocked */
+  status: string;
+  reason: string | null;
+  created_at: number;
+  created_by: string;
+  finished_at: number | null;
+  run_id: string | null;
+  override_reason: string | null;
+}
+
+export interface DeploymentEventsTable {
+  deployment_id: string;
+  seq: number;
+  at: number;
+  type: string;
+  /** The event as JSON. */
+  body: string;
 }
 
 export interface ApprovalsTable {
@@ -322,4 +378,25 @@ export interface TerraformStateVersionsTable {
   forced: number;
   /** The state, encrypted (AES-256-GCM) with the server's key. */
   content: string;
+}
+
+/** The last drift status of one Terraform directory and workspace of a project. */
+export interface TerraformDriftTable {
+  project: string;
+  /** The configuration directory, relative to the repository's root. */
+  dir: string;
+  workspace: string;
+  /** 1 from a drift check that found differences until a clean plan or drift check. */
+  drifted: number;
+  /** When the current status (drifted or clean) began. */
+  since: number;
+  /** When the last check that counted was made. */
+  checked_at: number;
+  /** What made that check: terraform-drift or terraform-plan. */
+  checked_by: string;
+  run_id: string;
+  run_number: number | null;
+  job_key: string;
+  /** JSON: the last drift check's differences for the workspace; null once a clean plan cleared them. */
+  report: string | null;
 }

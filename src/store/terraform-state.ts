@@ -1,6 +1,7 @@
 import type { Kysely, Selectable, Transaction } from "kysely";
 import { EnvironmentError } from "../errors/index.js";
 import { num, optNum } from "./batch.js";
+import { TerraformDriftStore } from "./terraform-drift.js";
 import type { Database, TerraformStatesTable, TerraformStateVersionsTable } from "./schema.js";
 
 /** A held state lock: the client's LockInfo as it sent it, and who sent it. */
@@ -38,6 +39,8 @@ export interface StateSummary {
   serial: number | undefined;
   lineage: string | undefined;
   sha256: string | undefined;
+  /** The current version's size in bytes, as written. */
+  sizeBytes: number | undefined;
   updatedAt: number | undefined;
   updatedBy: string | undefined;
   lock: StateLock | undefined;
@@ -65,6 +68,11 @@ export interface StateWrite {
   /** Write only if the current version is still this one (undefined: none). Rollbacks use it. */
   ifCurrent?: { version: number | undefined };
   rolledBackFrom?: number;
+  /**
+   * Keep only this many versions of the state, the new one included: older ones are deleted in
+   * the same transaction. Undefined keeps every version.
+   */
+  keepVersions?: number | undefined;
   /** The stored form of the content, given the version number it will have (encryption binds it). */
   seal(version: number): string;
 }
@@ -73,7 +81,8 @@ export interface StateWrite {
 export type LockRefusal = { kind: "locked"; holder: StateLock } | { kind: "lock-not-held"; lockId: string };
 
 export type WriteOutcome =
-  | { kind: "written"; version: StateVersion }
+  /** `pruned`: the versions deleted to keep `keepVersions`, oldest first. */
+  | { kind: "written"; version: StateVersion; pruned: number[] }
   /** The same bytes as the current version (a retried request): nothing new is stored. */
   | { kind: "unchanged"; version: StateVersion }
   | LockRefusal
@@ -103,29 +112,37 @@ const RETRIES = 1_000;
  */
 export class TerraformStateStore {
   readonly #db: Kysely<Database>;
+  /** Drift status of the project's configurations, as drift checks and plans of its runs report it. */
+  readonly drift: TerraformDriftStore;
 
   constructor(db: Kysely<Database>) {
     this.#db = db;
+    this.drift = new TerraformDriftStore(db);
   }
 
   async get(project: string, name: string): Promise<StateSummary | undefined> {
-    const row = await this.#db
-      .selectFrom("terraform_states")
-      .selectAll()
-      .where("project", "=", project)
-      .where("name", "=", name)
-      .executeTakeFirst();
+    const row = await this.#summaries(project).where("s.name", "=", name).executeTakeFirst();
     return row ? toSummary(row) : undefined;
   }
 
   async list(project: string): Promise<StateSummary[]> {
-    const rows = await this.#db
-      .selectFrom("terraform_states")
-      .selectAll()
-      .where("project", "=", project)
-      .orderBy("name")
-      .execute();
+    const rows = await this.#summaries(project).orderBy("s.name").execute();
     return rows.map(toSummary);
+  }
+
+  /** The project's state rows with the size of their current version. */
+  #summaries(project: string) {
+    return this.#db
+      .selectFrom("terraform_states as s")
+      .leftJoin("terraform_state_versions as v", (join) =>
+        join
+          .onRef("v.project", "=", "s.project")
+          .onRef("v.name", "=", "s.name")
+          .onRef("v.version", "=", "s.current_version"),
+      )
+      .selectAll("s")
+      .select("v.size_bytes")
+      .where("s.project", "=", project);
   }
 
   /** The version GET serves, with its sealed content. */
@@ -273,7 +290,11 @@ export class TerraformStateStore {
         content: write.seal(version),
       };
       await trx.insertInto("terraform_state_versions").values(stored).execute();
-      return { kind: "written", version: toVersion(stored) } as const;
+      const pruned =
+        write.keepVersions === undefined
+          ? []
+          : await prune(trx, write.project, write.name, version, write.keepVersions);
+      return { kind: "written", version: toVersion(stored), pruned } as const;
     });
   }
 
@@ -336,6 +357,38 @@ export class TerraformStateStore {
   }
 }
 
+/**
+ * Deletes the versions before the newest `keep`. Versions are numbered without gaps from the
+ * first one kept, so those are the ones numbered above `newest - keep`; the newest is the one
+ * just written, which is current, and `keep` is at least 1, so the current version stays.
+ */
+async function prune(
+  trx: Transaction<Database>,
+  project: string,
+  name: string,
+  newest: number,
+  keep: number,
+): Promise<number[]> {
+  const below = newest - Math.max(1, Math.floor(keep)) + 1;
+  if (below <= 1) return [];
+  const old = await trx
+    .selectFrom("terraform_state_versions")
+    .select("version")
+    .where("project", "=", project)
+    .where("name", "=", name)
+    .where("version", "<", below)
+    .orderBy("version")
+    .execute();
+  if (old.length === 0) return [];
+  await trx
+    .deleteFrom("terraform_state_versions")
+    .where("project", "=", project)
+    .where("name", "=", name)
+    .where("version", "<", below)
+    .execute();
+  return old.map((v) => num(v.version));
+}
+
 /** A state's versions without their content. */
 function versionsOf(db: Kysely<Database>, project: string, name: string) {
   return db
@@ -386,7 +439,9 @@ function toLock(row: Selectable<TerraformStatesTable>): StateLock | undefined {
   };
 }
 
-function toSummary(row: Selectable<TerraformStatesTable>): StateSummary {
+function toSummary(
+  row: Selectable<TerraformStatesTable> & { size_bytes: number | string | null },
+): StateSummary {
   return {
     project: row.project,
     name: row.name,
@@ -395,6 +450,7 @@ function toSummary(row: Selectable<TerraformStatesTable>): StateSummary {
     serial: optNum(row.serial),
     lineage: row.lineage ?? undefined,
     sha256: row.sha256 ?? undefined,
+    sizeBytes: optNum(row.size_bytes),
     updatedAt: optNum(row.updated_at),
     updatedBy: row.updated_by ?? undefined,
     lock: toLock(row),

@@ -1,4 +1,5 @@
 import type { ControlStore } from "./control.js";
+import type { DeliveryStore } from "./deliveries.js";
 import type { TerraformStateStore } from "./terraform-state.js";
 import type {
   EngineEvent,
@@ -136,8 +137,11 @@ export interface Store {
   /** The control plane's tables: projects, tokens, audit log, job queue, secrets. */
   readonly control: ControlStore;
 
-  /** Terraform states kept for the http backend: versions and locks. */
+  /** Terraform states kept for the http backend (versions and locks), and drift status. */
   readonly terraform: TerraformStateStore;
+
+  /** Environments, releases and deployments with their history. */
+  readonly deliveries: DeliveryStore;
 
   close(): Promise<void>;
 }

@@ -8,7 +8,10 @@ const SYMBOL: Record<string, string> = {
   forget: ".",
 };
 
-function line(resource: DriftedResource): string {
+/** `~ aws_instance.web: tags, instance_type`: a resource, how it differs, and which attributes. */
+export function driftedResourceLine(
+  resource: Pick<DriftedResource, "address" | "attributes"> & { action: string },
+): string {
   const attributes = resource.attributes.length > 0 ? `: ${resource.attributes.join(", ")}` : "";
   return `${SYMBOL[resource.action] ?? resource.action} ${resource.address}${attributes}`;
 }
@@ -27,11 +30,11 @@ export function driftSummaryText(report: DriftReport, reportFile: string): strin
     if (!w.drifted) continue;
     if (w.changedOutside.length > 0) {
       lines.push("    changed outside Terraform (refresh-only plan):");
-      for (const r of w.changedOutside) lines.push(`      ${line(r)}`);
+      for (const r of w.changedOutside) lines.push(`      ${driftedResourceLine(r)}`);
     }
     if (w.configurationChanges.length > 0) {
       lines.push("    the configuration would change:");
-      for (const r of w.configurationChanges) lines.push(`      ${line(r)}`);
+      for (const r of w.configurationChanges) lines.push(`      ${driftedResourceLine(r)}`);
     }
     if (w.outputs.length > 0) lines.push(`    outputs that would change: ${w.outputs.join(", ")}`);
   }
@@ -45,7 +48,7 @@ export function driftSummaryMarkdown(report: DriftReport, reportFile: string): s
   lines.push("| --- | --- | --- | --- |");
   const cell = (resources: readonly DriftedResource[]) =>
     // A `|` in an address (a for_each key) would end the table cell, even inside backticks.
-    resources.map((r) => `\`${line(r).replaceAll("|", "\\|")}\``).join("<br>");
+    resources.map((r) => `\`${driftedResourceLine(r).replaceAll("|", "\\|")}\``).join("<br>");
   for (const w of report.workspaces)
     lines.push(
       `| \`${w.workspace}\` | ${w.drifted ? "**drifted**" : "clean"} | ${cell(w.changedOutside)} | ${cell(w.configurationChanges)} |`,

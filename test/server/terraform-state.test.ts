@@ -117,6 +117,7 @@ const apply = (dir: string, token: string, round: number, ...more: string[]) =>
 interface VersionView {
   version: number;
   serial: number;
+  sizeBytes: number;
   lineage: string;
   sha256: string;
   createdBy: string;
@@ -610,4 +611,91 @@ describe("state at rest and in logs", () => {
       expect(readFileSync(path.join(dataDir, file)).includes(secret), file).toBe(false);
     }
   });
+});
+
+describe("slipway serve --tf-keep-versions and slipway tf state list", () => {
+  for (const kind of ["sqlite", "postgres"] as const) {
+    it(`keeps the newest versions of each state, audits what it prunes, and lists states (${kind})`, async () => {
+      const server = await startServe({
+        ...(kind === "postgres" ? { database: await freshDatabase("tfstate_prune") } : {}),
+        extraArgs: ["--tf-keep-versions", "2"],
+      });
+      try {
+        const admin = server.adminToken;
+        const added = await api(server.url, admin, "POST", "/api/projects", {
+          name: "infra",
+          repo: gitRepo({ "README.md": "x" }),
+        });
+        expect(added.status).toBe(201);
+        const dir = workdir(server.url, "infra", "network");
+        expect((await terraform(dir, admin, "init", "-input=false")).status).toBe(0);
+        for (const round of [1, 2, 3, 4]) {
+          const applied = await apply(dir, admin, round);
+          expect(applied.status, applied.stderr).toBe(0);
+        }
+        const versions = async () =>
+          (await api<VersionView[]>(server.url, admin, "GET", "/api/terraform/infra/network/versions")).body;
+        const kept = await versions();
+        const newest = kept[0]!.version;
+        expect(newest).toBeGreaterThanOrEqual(4);
+        expect(kept.map((v) => [v.version, v.current])).toEqual([
+          [newest, true],
+          [newest - 1, false],
+        ]);
+        expect((await terraform(dir, admin, "output", "-raw", "round")).stdout).toBe("round-4");
+
+        const log = await api<AuditView[]>(server.url, admin, "GET", "/api/audit?limit=1000");
+        const prunes = log.body.filter((e) => e.action === "terraform.prune").reverse();
+        expect(prunes.every((e) => e.target === "infra/network" && e.details.keep === 2)).toBe(true);
+        expect(prunes.flatMap((e) => e.details.pruned as number[])).toEqual(
+          Array.from({ length: newest - 2 }, (_, i) => i + 1),
+        );
+
+        const state = (...args: string[]) =>
+          cli(dir, ["tf", "state", ...args, "--server", server.url, "--token", admin, "--project", "infra"]);
+        // A pruned version is gone; a kept one rolls back, and the rollback prunes in turn.
+        const gone = state("rollback", "--state", "network", "--version", "1");
+        expect(gone.status).not.toBe(0);
+        expect(gone.stderr).toContain("no version 1 of infra/network");
+        const rolled = state("rollback", "--state", "network", "--version", String(newest - 1));
+        expect(rolled.status, rolled.stderr).toBe(0);
+        expect((await versions()).map((v) => v.version)).toEqual([newest + 1, newest]);
+        expect((await terraform(dir, admin, "output", "-raw", "round")).stdout).toBe("round-3");
+        const afterRollback = await api<AuditView[]>(server.url, admin, "GET", "/api/audit?limit=5");
+        expect(afterRollback.body.find((e) => e.action === "terraform.prune")?.details.pruned).toEqual([
+          newest - 1,
+        ]);
+
+        // Listing: a second state, locked by someone, and the first one's current version.
+        const lockInfo = { ID: "lock-1", Operation: "OperationTypeApply", Who: "alice@laptop" };
+        expect((await api(server.url, admin, "LOCK", "/api/terraform/infra/dns", lockInfo)).status).toBe(200);
+        const listed = state("list");
+        expect(listed.status, listed.stderr).toBe(0);
+        const [header, ...rows] = listed.stdout.trim().split("\n");
+        expect(header).toMatch(/^STATE\s+VERSION\s+SERIAL\s+SIZE\s+UPDATED\s+BY\s+LOCKED BY$/);
+        const current = (await versions())[0]!;
+        expect(rows).toHaveLength(2);
+        expect(rows[0]).toMatch(/^dns\s+-\s+-\s+-\s+-\s+-\s+admin \(alice@laptop\) since \d{4}-\d\d-\d\dT/);
+        expect(rows[1]).toMatch(
+          new RegExp(
+            `^network\\s+${current.version}\\s+${current.serial}\\s+${current.sizeBytes}\\s+\\d{4}-\\d\\d-\\d\\dT\\S+\\s+admin\\s+-$`,
+          ),
+        );
+        const json = state("list", "--json");
+        expect(json.status, json.stderr).toBe(0);
+        expect(JSON.parse(json.stdout)).toMatchObject([
+          { name: "dns", version: null, sizeBytes: null, lock: { id: "lock-1", lockedBy: "admin" } },
+          {
+            name: "network",
+            version: current.version,
+            serial: current.serial,
+            sizeBytes: current.sizeBytes,
+            lock: null,
+          },
+        ]);
+      } finally {
+        await server.stop();
+      }
+    }, 180_000);
+  }
 });

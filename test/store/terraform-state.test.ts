@@ -163,6 +163,60 @@ for (const [kind, database] of dialects) {
       });
     });
 
+    it("prunes all but the newest N versions on a write, never the current one", async () => {
+      const { store } = await open();
+      expect(await store.terraform.write(write(1, { keepVersions: 2 }))).toMatchObject({
+        kind: "written",
+        pruned: [],
+      });
+      // Without the option nothing is pruned, however many versions there are.
+      for (const serial of [2, 3, 4]) await store.terraform.write(write(serial));
+      expect((await store.terraform.versions("infra", "net")).map((v) => v.version)).toEqual([4, 3, 2, 1]);
+
+      expect(await store.terraform.write(write(5, { keepVersions: 2 }))).toMatchObject({
+        kind: "written",
+        version: { version: 5 },
+        pruned: [1, 2, 3],
+      });
+      expect((await store.terraform.versions("infra", "net")).map((v) => v.version)).toEqual([5, 4]);
+      expect(await store.terraform.version("infra", "net", 3)).toBeUndefined();
+      // A refused or repeated write prunes nothing.
+      expect(await store.terraform.write(write(5, { keepVersions: 1 }))).toMatchObject({ kind: "unchanged" });
+      expect(await store.terraform.write(write(4, { keepVersions: 1 }))).toMatchObject({ kind: "serial" });
+      expect((await store.terraform.versions("infra", "net")).length).toBe(2);
+
+      // Keeping one keeps exactly the version just written, which is the current one.
+      expect(await store.terraform.write(write(6, { keepVersions: 1 }))).toMatchObject({ pruned: [4, 5] });
+      const current = await store.terraform.current("infra", "net");
+      expect(current?.version.version).toBe(6);
+      expect(current?.content).toBe("sealed:6:state 6");
+      expect((await store.terraform.versions("infra", "net")).map((v) => v.version)).toEqual([6]);
+      // Numbering goes on after the pruned versions; other states keep theirs.
+      await store.terraform.write(write(1, { name: "dns" }));
+      await store.terraform.write(write(2, { name: "dns" }));
+      expect(await store.terraform.write(write(7, { keepVersions: 3 }))).toMatchObject({
+        version: { version: 7 },
+        pruned: [],
+      });
+      expect((await store.terraform.versions("infra", "dns")).length).toBe(2);
+    });
+
+    it("lists each state with its current version's size", async () => {
+      const { store } = await open();
+      await store.terraform.write(write(1, { content: "x".repeat(10) }));
+      await store.terraform.write(write(2, { content: "y".repeat(25) }));
+      await store.terraform.lock("infra", "dns", lock("held"));
+      expect(
+        (await store.terraform.list("infra")).map((s) => [s.name, s.currentVersion, s.sizeBytes, s.lock?.id]),
+      ).toEqual([
+        ["dns", undefined, undefined, "held"],
+        ["net", 2, 25, undefined],
+      ]);
+      expect((await store.terraform.get("infra", "net"))?.sizeBytes).toBe(25);
+      await store.terraform.delete({ project: "infra", name: "net", lockId: undefined, by: "x", at: 3 });
+      expect((await store.terraform.get("infra", "net"))?.sizeBytes).toBeUndefined();
+    });
+
     it("gives the lock to exactly one of fifty lockers on two connections", async () => {
       const { store, another } = await open();
       const second = await another();

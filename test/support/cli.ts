@@ -72,3 +72,29 @@ export function exited(child: ChildProcess): Promise<number | null> {
     else child.on("exit", (code) => resolve(code));
   });
 }
+
+/** `cli` without blocking this process: the test's own servers and load keep running meanwhile. */
+export function cliAsync(
+  cwd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 120_000,
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("node", [BIN, ...args], {
+      cwd,
+      env: { ...process.env, CI: "true", NO_COLOR: "1", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.once("error", reject);
+    child.once("close", (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}

@@ -30,6 +30,8 @@ export async function startServe(options: {
   runners?: number;
   leaseSeconds?: number;
   port?: number;
+  /** More `slipway serve` options, as on its command line. */
+  extraArgs?: readonly string[];
 }): Promise<ServerProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), "slipway-serve-"));
   const port = options.port ?? (await freePort());
@@ -45,6 +47,7 @@ export async function startServe(options: {
   ];
   if (options.database) args.push("--database", options.database);
   if (options.leaseSeconds) args.push("--lease-seconds", String(options.leaseSeconds));
+  args.push(...(options.extraArgs ?? []));
   const child = spawn("node", args, {
     env: { ...process.env, NO_COLOR: "1" },
     stdio: ["ignore", "ignore", "pipe"],

@@ -73,7 +73,7 @@ describe("terraform steps in slipway.yaml", () => {
         terraform-drift: { dir: infra }
 `);
     expect(error.diagnostics.map((d) => `${d.position.line}:${d.position.column} ${d.message}`)).toEqual([
-      "4:9 a step has one of run, slo-gate or check, or one of terraform-plan, terraform-apply, terraform-drift, not terraform-apply and terraform-drift",
+      "4:9 a step has one of run, slo-gate, check or deploy, or one of terraform-plan, terraform-apply, terraform-drift, not terraform-apply and terraform-drift",
     ]);
   });
 

@@ -20,6 +20,7 @@ export interface ServeFlags {
   runners: number;
   leaseSeconds?: number;
   otlpEndpoint?: string;
+  tfKeepVersions?: number;
 }
 
 /** `slipway serve`: the control plane, until SIGINT or SIGTERM. */
@@ -34,6 +35,7 @@ export async function serveCommand(flags: ServeFlags): Promise<void> {
     runners: flags.runners,
     leaseMs: flags.leaseSeconds ? flags.leaseSeconds * 1000 : undefined,
     otlpEndpoint: flags.otlpEndpoint,
+    terraformKeepVersions: flags.tfKeepVersions,
     version,
     cliPath: process.argv[1],
   });

@@ -1,10 +1,15 @@
 import { appendFile } from "node:fs/promises";
 import { SlipwayError, UsageError } from "../../errors/index.js";
 import {
+  DRIFT_REPORT_KIND,
+  PLAN_REPORT_KIND,
   TerraformFailure,
+  configurationDir,
+  driftStepReport,
   driftSummaryMarkdown,
   driftSummaryText,
   planSummaryMarkdown,
+  planStepReport,
   planSummaryText,
   terraformApply,
   terraformDrift,
@@ -16,7 +21,8 @@ import { EXIT } from "../exit-codes.js";
 /**
  * `slipway tf plan|apply|drift`: what the terraform-plan, terraform-apply and terraform-drift
  * steps of slipway.yaml run. Terraform's output streams into the step's log; the summary goes to
- * the log and the step summary, and values for later steps to the step's outputs file.
+ * the log and the step summary, values for later steps to the step's outputs file, and what a
+ * server records as the configuration's drift status to the step's report file.
  */
 
 interface CommonFlags {
@@ -75,6 +81,7 @@ export async function tfPlanCommand(flags: TfPlanFlags): Promise<void> {
       plan: result.planFile,
       json: result.jsonFile,
     });
+    await writeStepReport(PLAN_REPORT_KIND, planStepReport(result, reportedDir(flags.dir)));
     return EXIT.ok;
   });
 }
@@ -110,6 +117,7 @@ export async function tfDriftCommand(flags: TfDriftFlags): Promise<void> {
         .join(","),
       report: reportFile,
     });
+    await writeStepReport(DRIFT_REPORT_KIND, driftStepReport(report, reportedDir(flags.dir)));
     return report.drifted && flags.failOnDrift ? EXIT_DRIFTED : EXIT.ok;
   }, EXIT.failed);
 }
@@ -165,6 +173,16 @@ async function writeStepOutputs(values: Record<string, string | number | boolean
     ([name, value]) => `${name}=${String(value).replaceAll("\n", " ")}\n`,
   );
   await appendFile(file, lines.join(""));
+}
+
+/** One line of the step's report file (`$SLIPWAY_REPORT`), which the engine turns into an event. */
+async function writeStepReport(kind: string, body: unknown): Promise<void> {
+  const file = process.env.SLIPWAY_REPORT;
+  if (file) await appendFile(file, `${JSON.stringify({ kind, body })}\n`);
+}
+
+function reportedDir(dir: string): string {
+  return configurationDir(dir, process.cwd(), process.env.SLIPWAY_WORKSPACE);
 }
 
 async function appendStepSummary(markdown: string): Promise<void> {

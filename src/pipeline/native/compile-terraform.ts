@@ -1,19 +1,13 @@
 import type { YamlPath } from "../../config/yaml-source.js";
 import { InternalError } from "../../errors/index.js";
+import { builtInCommand } from "./builtin-command.js";
+import type { BuiltInCommand, OptionWord } from "./builtin-command.js";
 import type { NativeStep } from "./schema.js";
 
 export const TERRAFORM_STEP_KINDS = ["terraform-plan", "terraform-apply", "terraform-drift"] as const;
 export type TerraformStepKind = (typeof TERRAFORM_STEP_KINDS)[number];
 
-export interface TerraformStepCommand {
-  /** `slipway tf plan|apply|drift` and its options whose values are plain text. */
-  args: string[];
-  /**
-   * Options whose values hold ${{ }} expressions, by the variable that carries each: the engine
-   * evaluates a step's env, never splicing values into the script, so a checksum or a variable
-   * from another job cannot become shell code.
-   */
-  env: Record<string, string>;
+export interface TerraformStepCommand extends BuiltInCommand {
   name: string;
 }
 
@@ -27,7 +21,7 @@ export function terraformStepCommand(
   path: YamlPath,
   check: (value: string, path: YamlPath) => void,
 ): TerraformStepCommand {
-  const words: { flag: string; value: string; path: YamlPath }[] = [];
+  const words: OptionWord[] = [];
   const switches: string[] = [];
   const add = (flag: string, value: string | undefined, at: YamlPath) => {
     if (value !== undefined) words.push({ flag, value, path: [...path, kind, ...at] });
@@ -78,18 +72,8 @@ export function terraformStepCommand(
     if (spec["fail-on-drift"] === false) switches.push("--no-fail-on-drift");
   }
 
-  const command: TerraformStepCommand = {
-    args: ["tf", subcommand, ...switches],
-    env: {},
+  return {
+    ...builtInCommand(["tf", subcommand, ...switches], words, "SLIPWAY_TF_ARG", check),
     name: `terraform ${subcommand} ${dir}`,
   };
-  for (const word of words) {
-    check(word.value, word.path);
-    // One word `--flag=value`: a value starting with `-` (an init argument) stays the option's value.
-    const text = `${word.flag}=${word.value}`;
-    if (word.value.includes("${{"))
-      command.env[`SLIPWAY_TF_ARG_${Object.keys(command.env).length + 1}`] = text;
-    else command.args.push(text);
-  }
-  return command;
 }

@@ -9,10 +9,12 @@ import type { CacheSpec, Job, Pipeline, Retry, Step } from "../ir.js";
 import { expandMatrix } from "../matrix.js";
 import { checkGraph } from "../graph-check.js";
 import { closest } from "../../config/suggest.js";
+import { loadDeliveryConfig } from "../../delivery/config.js";
 import { loadNativeSlos } from "../../reliability/index.js";
 import { sortByPosition, validateDocument } from "../../config/schema-diagnostics.js";
 import type { DiagnosticStyle } from "../../config/schema-diagnostics.js";
 import { compileOn } from "./compile-on.js";
+import { deployStepCommand } from "./compile-deploy.js";
 import { TERRAFORM_STEP_KINDS, terraformStepCommand } from "./compile-terraform.js";
 import {
   nativeInputSchema,
@@ -27,8 +29,8 @@ import {
 import type { NativeJob, NativePipeline, NativeStep } from "./schema.js";
 
 /** The kinds of step: a script, or one of the built-in steps that run Slipway itself. */
-const STEP_KINDS = ["run", "slo-gate", "check", ...TERRAFORM_STEP_KINDS] as const;
-const STEP_KINDS_TEXT = `run, slo-gate or check, or one of ${TERRAFORM_STEP_KINDS.join(", ")}`;
+const STEP_KINDS = ["run", "slo-gate", "check", "deploy", ...TERRAFORM_STEP_KINDS] as const;
+const STEP_KINDS_TEXT = `run, slo-gate, check or deploy, or one of ${TERRAFORM_STEP_KINDS.join(", ")}`;
 
 export function compileNativePipeline(text: string, file: string): Pipeline {
   const { source, diagnostics } = YamlSource.parse(file, text);
@@ -61,6 +63,10 @@ class NativeCompiler {
     // The SLOs are checked with the pipeline, so one `slipway validate` reports both.
     if (this.doc.slos !== undefined) {
       this.diagnostics.push(...loadNativeSlos(this.doc.slos, this.source, ["slos"]).diagnostics);
+    }
+    // So are the delivery sections: what the schema cannot see (a template that does not exist).
+    if (this.doc.services || this.doc.analysis || this.doc.environments) {
+      this.diagnostics.push(...loadDeliveryConfig(this.doc, this.source).diagnostics);
     }
     const env = this.templates(this.doc.env ?? {}, ["env"], "pipeline");
     const jobs = Object.entries(this.doc.jobs).map(([id, job]) => this.job(id, job));
@@ -155,25 +161,28 @@ class NativeCompiler {
         "step",
       );
     }
+    const check = (value: string, at: YamlPath) => void this.template(value, at, "step");
     const terraformKind = TERRAFORM_STEP_KINDS.find((kind) => step[kind] !== undefined);
-    const terraform = terraformKind
-      ? terraformStepCommand(terraformKind, step, path, (value, at) => this.template(value, at, "step"))
-      : undefined;
-    if (terraform) Object.assign(env, terraform.env);
+    const builtIn = terraformKind
+      ? { kind: terraformKind, ...terraformStepCommand(terraformKind, step, path, check) }
+      : step.deploy
+        ? { kind: "deploy", ...deployStepCommand(step.deploy, [...path, "deploy"], check) }
+        : undefined;
+    if (builtIn) Object.assign(env, builtIn.env);
     const run = gate
       ? sloGateScript(gate)
       : step.check
         ? checkScript(step.check)
-        : terraform && terraformKind
+        : builtIn
           ? builtInStep(
-              terraformKind,
-              terraform.args,
-              Object.keys(terraform.env)
+              builtIn.kind,
+              builtIn.args,
+              Object.keys(builtIn.env)
                 .map((name) => ` "$${name}"`)
                 .join(""),
             )
           : this.template(step.run ?? "", [...path, "run"], "step");
-    const defaultName = gate ? "slo gate" : step.check ? "check" : (terraform?.name ?? firstLine(run));
+    const defaultName = gate ? "slo gate" : step.check ? "check" : (builtIn?.name ?? firstLine(run));
     const compiled: Step = {
       index,
       name: step.name ?? step.id ?? defaultName,
@@ -358,6 +367,7 @@ function checkScript(check: NonNullable<NativeStep["check"]>): string {
   for (const glob of check.exclude ?? []) args.push("--exclude", glob);
   for (const file of check["var-files"] ?? []) args.push("--var-file", file);
   if (check.baseline) args.push("--baseline", check.baseline);
+  if (check["rules-dir"]) args.push("--rules-dir", ...toArray(check["rules-dir"]));
   return builtInStep("check", args);
 }
 

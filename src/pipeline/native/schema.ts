@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deliverySectionsSchema } from "../../delivery/config-schema.js";
 import { CHECK_FORMATS, FAIL_ON, FRAMEWORKS } from "../../guardrails/model.js";
 
 /**
@@ -111,6 +112,10 @@ const checkSchema = z
     exclude: z.array(z.string()).optional().meta({ description: "Globs of files not to scan." }),
     "var-files": z.array(z.string()).optional().meta({ description: "Terraform -var-file files, in order." }),
     baseline: z.string().optional().meta({ description: "Accepted findings that do not fail the step." }),
+    "rules-dir": stringList.optional().meta({
+      description:
+        "Directories (or files) of custom rules in YAML or TypeScript, relative to the step's working directory (default .slipway/rules, which a snapshot run leaves out).",
+    }),
   })
   .meta({
     description:
@@ -197,16 +202,41 @@ export const terraformDriftSchema = z
       "Per workspace, `plan -refresh-only -detailed-exitcode` and `plan -detailed-exitcode`: a drift report of what changed outside Terraform and what the configuration would change. Outputs: drifted, drifted-workspaces, report.",
   });
 
+export const deployStepSchema = z
+  .strictObject({
+    service: z.string().meta({ description: "The service, as declared under services:." }),
+    environment: z
+      .string()
+      .meta({ description: "The environment, as set on the server with `slipway env apply`." }),
+    version: z.string().meta({ description: "The release's version, e.g. ${{ github.sha }}." }),
+    dir: z.string().optional().meta({
+      description: "Create the release from this directory first (its files and slipway.yaml's service).",
+    }),
+    override: z
+      .string()
+      .optional()
+      .meta({ description: "Deploy through a freeze window or a spent error budget, for this reason." }),
+    file: z
+      .string()
+      .optional()
+      .meta({ description: "The slipway.yaml declaring the service (default slipway.yaml)." }),
+  })
+  .meta({
+    description:
+      "`slipway deploy` on the server in $SLIPWAY_SERVER, project $SLIPWAY_PROJECT, with the token in $SLIPWAY_TOKEN: the step follows the deployment and fails unless it succeeds.",
+  });
+
 export const nativeStepSchema = z.strictObject({
   run: stringish.optional().meta({
     description:
-      "The script to run; with bash: `set -eo pipefail` semantics. A step has one of run, slo-gate, check, terraform-plan, terraform-apply or terraform-drift.",
+      "The script to run; with bash: `set -eo pipefail` semantics. A step has one of run, slo-gate, check, terraform-plan, terraform-apply, terraform-drift or deploy.",
   }),
   "slo-gate": sloGateSchema.optional(),
   check: checkSchema.optional(),
   "terraform-plan": terraformPlanSchema.optional(),
   "terraform-apply": terraformApplySchema.optional(),
   "terraform-drift": terraformDriftSchema.optional(),
+  deploy: deployStepSchema.optional(),
   id: z
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, "letters, digits, _ and -, starting with a letter or _")
@@ -399,6 +429,18 @@ export const nativePipelineSchema = z
     slos: z.record(z.string(), z.unknown()).optional().meta({
       description:
         "Service level objectives of this project, by service then SLO: `slipway slo generate slipway.yaml` turns them into Prometheus rules.",
+    }),
+    services: deliverySectionsSchema.services.optional().meta({
+      description:
+        "Services this project deploys: how a release runs (command, instances, probes) and rolls out (rolling, blueGreen, canary).",
+    }),
+    analysis: deliverySectionsSchema.analysis.optional().meta({
+      description:
+        "Analysis templates (Argo Rollouts' AnalysisTemplate metrics) that canary and blue-green steps run.",
+    }),
+    environments: deliverySectionsSchema.environments.optional().meta({
+      description:
+        "Where services are deployed, with protection: branches, approval, freeze windows, an SLO budget gate. Set on a server with `slipway env apply`.",
     }),
     secrets: z
       .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/))

@@ -1,0 +1,327 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cliAsync } from "../support/cli.js";
+import { SERVICE_COMMAND, SERVICE_DIR, releasesOf } from "../support/delivery.js";
+import { startLoad } from "../support/load-generator.js";
+import type { Load } from "../support/load-generator.js";
+import { startPrometheus } from "../support/prometheus.js";
+import type { PrometheusServer } from "../support/prometheus.js";
+import { freePort } from "../support/server-process.js";
+import { api, commitAll, eventually, gitRepo, startServe } from "../support/slipway-server.js";
+import type { ServerProcess } from "../support/slipway-server.js";
+
+/**
+ * End to end, with every part real: `slipway serve` runs the deployments, the CLI drives them,
+ * Debian's Prometheus scrapes the proxies' metrics from the server (with a viewer token), the
+ * test service runs as processes, and load runs through the proxy during each deployment. v1
+ * goes out first; v2 answers 5% errors and its canary is rolled back on its own when the
+ * analysis sees them in Prometheus; v3 is healthy and promoted.
+ */
+
+let server: ServerProcess;
+let prometheus: PrometheusServer;
+let repo: string;
+let token: string;
+let webUrl: string;
+let apiUrl: string;
+let previewUrl: string;
+
+function slipwayYaml(
+  web: { version: string; errorRate: number; api?: string },
+  ports: Record<string, number>,
+): string {
+  const query =
+    `(sum(rate(slipway_proxy_requests_total{service="web",environment="{{args.environment}}",release="{{args.canary}}",code=~"5..|error"}[10s])) or vector(0))` +
+    ` / sum(rate(slipway_proxy_requests_total{service="web",environment="{{args.environment}}",release="{{args.canary}}"}[10s]))`;
+  return `name: shop
+services:
+  web:
+    command: ${JSON.stringify(SERVICE_COMMAND)}
+    env: { VERSION: ${web.version}, ERROR_RATE: "${web.errorRate}" }
+    instances: 2
+    readiness: { http: { path: /healthz }, periodSeconds: 0.2, failureThreshold: 1 }
+    strategy:
+      canary:
+        steps:
+          - setWeight: 10
+          - analysis: { templates: [{ templateName: error-rate }] }
+          - setWeight: 50
+  api:
+    command: ${JSON.stringify(SERVICE_COMMAND)}
+    env: { VERSION: ${web.api ?? "a1"} }
+    instances: 2
+    readiness: { http: { path: /healthz }, periodSeconds: 0.2, failureThreshold: 1 }
+    strategy:
+      blueGreen: { scaleDownDelaySeconds: 1 }
+analysis:
+  error-rate:
+    metrics:
+      - name: error-ratio
+        initialDelay: 3s
+        interval: 2s
+        count: 3
+        failureLimit: 1
+        successCondition: "len(result) > 0 && result[0] <= 0.01"
+        provider:
+          prometheus:
+            address: ${prometheusUrl()}
+            query: ${JSON.stringify(query)}
+slos:
+  web:
+    availability:
+      objective: 99.99
+      sli:
+        errors: sum(rate(slipway_proxy_requests_total{service="web",environment="prod",code=~"5.."}[{{.window}}]))
+        total: sum(rate(slipway_proxy_requests_total{service="web",environment="prod"}[{{.window}}]))
+environments:
+  prod:
+    branches: [main]
+    services:
+      web: { listen: "127.0.0.1:${ports["web"]}" }
+      api: { listen: "127.0.0.1:${ports["api"]}", preview-listen: "127.0.0.1:${ports["preview"]}" }
+  frozen:
+    freeze:
+      - deny: "* * * * *"
+        duration: 1h
+        reason: release freeze for the audit
+    services:
+      web: { listen: "127.0.0.1:${ports["frozen"]}" }
+  gated:
+    slo-gate: { prometheus: ${prometheusUrl()}, min-budget-remaining: 0.5 }
+    services:
+      web: { listen: "127.0.0.1:${ports["gated"]}" }
+  reviewed:
+    approval: { role: operator }
+    services:
+      web: { listen: "127.0.0.1:${ports["reviewed"]}" }
+`;
+}
+
+const ports: Record<string, number> = {};
+
+/** The rules are generated before Prometheus starts; they do not depend on its address. */
+const prometheusUrl = () => (prometheus as PrometheusServer | undefined)?.url ?? "http://127.0.0.1:9090";
+
+async function slipway(...args: string[]) {
+  return cliAsync(repo, [...args, "--project", "shop", "--server", server.url, "--token", token]);
+}
+
+async function release(version: string, errorRate: number, api?: string): Promise<void> {
+  writeFileSync(
+    path.join(repo, "slipway.yaml"),
+    slipwayYaml({ version, errorRate, ...(api ? { api } : {}) }, ports),
+  );
+  commitAll(repo, `release ${version}`);
+}
+
+beforeAll(async () => {
+  server = await startServe({});
+  const viewer = await api<{ token: string }>(server.url, server.adminToken, "POST", "/api/tokens", {
+    name: "prometheus",
+    kind: "user",
+    role: "viewer",
+  });
+  for (const name of ["web", "api", "preview", "frozen", "gated", "reviewed"]) ports[name] = await freePort();
+  const host = new URL(server.url).host;
+  // The SLO's recording and alerting rules, generated by Slipway from the same slos: section.
+  const scratch = mkdtempSync(path.join(tmpdir(), "slipway-slo-"));
+  writeFileSync(path.join(scratch, "slipway.yaml"), slipwayYaml({ version: "v1", errorRate: 0 }, ports));
+  const rules = await cliAsync(scratch, ["slo", "generate", "slipway.yaml", "-o", "rules.yaml"]);
+  expect(rules.status).toBe(0);
+  prometheus = await startPrometheus({
+    rulesFile: path.join(scratch, "rules.yaml"),
+    configExtra: {
+      scrape_configs: [
+        {
+          job_name: "slipway",
+          scrape_interval: "1s",
+          authorization: { credentials: viewer.body.token },
+          static_configs: [{ targets: [host] }],
+        },
+      ],
+    },
+  });
+  webUrl = `http://127.0.0.1:${ports["web"]}`;
+  apiUrl = `http://127.0.0.1:${ports["api"]}`;
+  previewUrl = `http://127.0.0.1:${ports["preview"]}`;
+  repo = gitRepo({});
+  await release("v1", 0);
+  token = server.adminToken;
+  const project = await api(server.url, token, "POST", "/api/projects", { name: "shop", repo });
+  expect(project.status).toBe(201);
+  const applied = await slipway("env", "apply");
+  expect(applied.stderr).toBe("");
+  expect(applied.stdout).toBe("environments set: prod, frozen, gated, reviewed\n");
+}, 120_000);
+
+afterAll(async () => {
+  await server?.stop();
+  await prometheus?.stop();
+});
+
+async function deploy(service: string, version: string): Promise<{ status: number | null; out: string }> {
+  const result = await slipway("deploy", service, version, "--environment", "prod", "--dir", SERVICE_DIR);
+  return { status: result.status, out: result.stdout + result.stderr };
+}
+
+describe("progressive delivery through slipway serve", () => {
+  let load: Load;
+
+  it("deploys v1 as the first release", async () => {
+    const first = await deploy("web", "v1");
+    expect(first.out).toContain("succeeded");
+    expect(first.status).toBe(0);
+    expect(await releasesOf(webUrl, 10)).toEqual({ v1: 10 });
+  });
+
+  it("rolls a bad canary back on its own when Prometheus shows its errors", async () => {
+    load = startLoad(webUrl, { concurrency: 4 });
+    await release("v2", 0.05);
+    const bad = await deploy("web", "v2");
+    const stats = await load.stop();
+    expect(bad.out).toMatch(/traffic: stable v1, 10% to v2/);
+    expect(bad.out).toMatch(/analysis error-rate: Failed/);
+    expect(bad.out).toMatch(/aborted: analysis error-rate failed: error-ratio failed/);
+    expect(bad.status).toBe(1);
+    // The canary's errors reached users, a tenth of the traffic for a few seconds; then v1 alone.
+    expect(stats.byStatus["500"]).toBeGreaterThan(0);
+    expect(stats.byRelease["v2"]).toBeGreaterThan(0);
+    expect(await releasesOf(webUrl, 20)).toEqual({ v1: 20 });
+  }, 90_000);
+
+  it("promotes a healthy canary, with no failed request", async () => {
+    load = startLoad(webUrl, { concurrency: 4 });
+    await release("v3", 0);
+    const good = await deploy("web", "v3");
+    const stats = await load.stop();
+    expect(good.out).toMatch(/analysis error-rate: Successful/);
+    expect(good.status).toBe(0);
+    expect(stats.errors).toEqual([]);
+    expect(stats.failed).toBe(0);
+    expect(await releasesOf(webUrl, 10)).toEqual({ v3: 10 });
+  }, 90_000);
+
+  it("blocks a deployment while the error budget is spent, with the SLO that spent it", async () => {
+    // v2's errors burnt the 99.99% SLO's budget; the gated environment wants half of it left.
+    const gated = await slipway("deploy", "web", "v3", "--environment", "gated");
+    expect(gated.status).toBe(1);
+    expect(gated.stderr).toMatch(
+      /deployment blocked: error budget: web-availability: (error budget remaining -?[\d.]+% is below the required 50.0%|page alert .* is firing)/,
+    );
+    expect(gated.stderr).not.toMatch(/no data/);
+  }, 30_000);
+
+  it("waits for an operator's approval where the environment asks for one", async () => {
+    const started = await slipway("deploy", "web", "v3", "--environment", "reviewed", "--no-wait", "--json");
+    expect(started.status).toBe(0);
+    const deployment = JSON.parse(started.stdout) as { id: string; status: string; reason: string };
+    expect(deployment).toMatchObject({ status: "pending", reason: "waiting for approval by an operator" });
+    const developer = await api<{ token: string }>(server.url, token, "POST", "/api/tokens", {
+      name: "a developer",
+      kind: "user",
+      role: "developer",
+    });
+    const refused = await cliAsync(repo, [
+      ...["deployment", "approve", deployment.id, "--project", "shop"],
+      ...["--server", server.url, "--token", developer.body.token],
+    ]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/403.*needs the operator role/);
+    const approved = await slipway("deployment", "approve", deployment.id, "--comment", "looks good");
+    expect(approved.stdout).toBe(`${deployment.id}: progressing\n`);
+    await eventually(
+      async () => {
+        const shown = await api<{ deployment: { status: string } }>(
+          server.url,
+          token,
+          "GET",
+          `/api/projects/shop/deployments/${deployment.id}`,
+        );
+        return shown.body.deployment.status === "succeeded" ? true : undefined;
+      },
+      30_000,
+      "the approved deployment",
+    );
+    expect(await releasesOf(`http://127.0.0.1:${ports["reviewed"]}`, 5)).toEqual({ v3: 5 });
+  }, 60_000);
+
+  it("switches a blue-green service with no failed request", async () => {
+    await release("v3", 0, "a1");
+    expect((await deploy("api", "a1")).status).toBe(0);
+    expect(await releasesOf(apiUrl, 5)).toEqual({ a1: 5 });
+    await release("v3", 0, "a2");
+    load = startLoad(apiUrl, { concurrency: 4 });
+    const switched = await deploy("api", "a2");
+    const stats = await load.stop();
+    expect(switched.status).toBe(0);
+    expect(switched.out).toMatch(/traffic: stable a1, preview a2/);
+    expect(stats.failed).toBe(0);
+    expect(await releasesOf(apiUrl, 5)).toEqual({ a2: 5 });
+    expect(await releasesOf(previewUrl, 5)).toEqual({ a2: 5 });
+  }, 90_000);
+
+  it("blocks a deployment into a frozen environment with the reason", async () => {
+    const frozen = await slipway("deploy", "web", "v3", "--environment", "frozen");
+    expect(frozen.status).toBe(1);
+    expect(frozen.stderr).toMatch(
+      /deployment blocked: frozen is frozen until .*: release freeze for the audit/,
+    );
+  });
+
+  it("keeps the whole history of every deployment, and audits it", async () => {
+    const list = await api<{ environment: string; to: string; status: string; from: string | null }[]>(
+      server.url,
+      token,
+      "GET",
+      "/api/projects/shop/deployments?service=web",
+    );
+    expect(list.body.map((d) => `${d.environment} ${d.from ?? "-"}→${d.to} ${d.status}`)).toEqual([
+      "frozen -→v3 blocked",
+      "reviewed -→v3 succeeded",
+      "gated -→v3 blocked",
+      "prod v1→v3 succeeded",
+      "prod v1→v2 aborted",
+      "prod -→v1 succeeded",
+    ]);
+    const shown = await slipway("deployment", "show", (list.body[4] as unknown as { id: string }).id);
+    expect(shown.stdout).toMatch(/^web v1 → v2 in prod: aborted\n/);
+    expect(shown.stdout).toMatch(/ deploy v1 → v2 by admin\n/);
+    expect(shown.stdout).toMatch(/step 1: set weight 10%/);
+    expect(shown.stdout).toMatch(/step 2: analysis error-rate/);
+    expect(shown.stdout).toMatch(/traffic: stable v1\n/);
+    const audit = await api<{ action: string }[]>(server.url, token, "GET", "/api/audit?limit=100");
+    const actions = JSON.stringify(audit.body);
+    for (const action of ["environments.apply", "release.create", "deployment.create"]) {
+      expect(actions).toContain(action);
+    }
+  });
+
+  it("refuses to change a release that exists", async () => {
+    writeFileSync(path.join(repo, "slipway.yaml"), slipwayYaml({ version: "v1", errorRate: 0.5 }, ports));
+    const changed = await slipway("release", "create", "web", "v1", "--dir", SERVICE_DIR);
+    expect(changed.status).toBe(2);
+    expect(changed.stderr).toMatch(/release web v1 exists with other files or configuration/);
+  });
+
+  it("lets only an operator set environments", async () => {
+    const developer = await api<{ token: string }>(server.url, token, "POST", "/api/tokens", {
+      name: "dev",
+      kind: "user",
+      role: "developer",
+    });
+    const refused = await cliAsync(repo, [
+      "env",
+      "apply",
+      "--project",
+      "shop",
+      "--server",
+      server.url,
+      "--token",
+      developer.body.token,
+    ]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/403.*needs operator/);
+  });
+});
