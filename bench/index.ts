@@ -1,4 +1,5 @@
 import { benchCheck } from "./check.js";
+import { benchDelivery } from "./delivery.js";
 import { benchEngine } from "./engine.js";
 import { benchExample } from "./example.js";
 import { benchExecutor } from "./executor.js";
@@ -22,6 +23,8 @@ const cases: Record<string, () => void | Promise<void>> = {
   server: () => benchServer(),
   // Terraform's http backend: state GET/POST and lock round trips, on SQLite and a throw-away PostgreSQL.
   tfstate: () => benchTerraformState(),
+  // The weighted proxy against direct requests, deployments under load, a bad canary against Debian's Prometheus.
+  delivery: () => benchDelivery(),
   // Installs checkov from PyPI on first use, then scans one generated repository with both.
   check: () => benchCheck(),
   // Builds Sloth from the Go module proxy on first use (a few minutes), then compares side by side.

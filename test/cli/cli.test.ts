@@ -183,7 +183,9 @@ describe("slipway CLI", () => {
     const bad = project("jobs:\n  a:\n    steps:\n      - name: nothing\n");
     const rejected = cli(bad, ["validate"]);
     expect(rejected.status).toBe(2);
-    expect(rejected.stderr).toContain("slipway.yaml:4:9: error: a step needs one of run, slo-gate, check or deploy");
+    expect(rejected.stderr).toContain(
+      "slipway.yaml:4:9: error: a step needs one of run, slo-gate, check or deploy",
+    );
   });
 
   it("sets run variables with --env, over the pipeline's env, and rejects a malformed one", () => {
