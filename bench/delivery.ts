@@ -16,7 +16,7 @@ import type { LoadStats } from "../test/support/load-generator.js";
 import { startPrometheus } from "../test/support/prometheus.js";
 import type { PrometheusServer } from "../test/support/prometheus.js";
 import { freePort, stderrTail, stopProcess, waitUntilReady } from "../test/support/server-process.js";
-import { median, report, round } from "./util.js";
+import { median, printTable, report, round } from "./util.js";
 
 /** Interleaved rounds (direct, plain proxy, weighted proxy, direct...) of each proxy measurement. */
 const ROUNDS = Number(process.env.SLIPWAY_BENCH_ROUNDS ?? 5);
@@ -45,15 +45,6 @@ interface Row {
   case: string;
   value: string;
   baseline: string;
-}
-
-function printTable(rows: readonly Row[]): void {
-  const header: Row = { case: "case", value: "value", baseline: "baseline" };
-  const keys = Object.keys(header) as (keyof Row)[];
-  const width = (key: keyof Row) => Math.max(...[header, ...rows].map((r) => r[key].length));
-  for (const row of [header, ...rows]) {
-    process.stdout.write(`${keys.map((k) => row[k].padEnd(width(k))).join("  ")}\n`);
-  }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -713,6 +704,6 @@ export async function benchDelivery(): Promise<void> {
     await healthyDeployment("blue-green", rows);
     await canaryRollback(rows);
   } finally {
-    printTable(rows);
+    printTable<keyof Row>({ case: "case", value: "value", baseline: "baseline" }, rows);
   }
 }

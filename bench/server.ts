@@ -8,7 +8,7 @@ import type { RunningServer } from "../src/server/index.js";
 import { startPostgres } from "../test/support/postgres.js";
 import { gitRepo, startAgent } from "../test/support/slipway-server.js";
 import type { AgentProcess } from "../test/support/slipway-server.js";
-import { report, round, SLIPWAY, startBenchServer, timeCommand } from "./util.js";
+import { printTable, report, round, SLIPWAY, startBenchServer, timeCommand } from "./util.js";
 
 const JOBS = 2_000;
 const AGENTS = 4;
@@ -53,21 +53,6 @@ interface Row {
   goal: string;
   required: string;
   baseline: string;
-}
-
-function printTable(rows: readonly Row[]): void {
-  const header: Row = {
-    case: "case",
-    value: "value",
-    goal: "goal",
-    required: "must reach",
-    baseline: "baseline ratio",
-  };
-  const keys = Object.keys(header) as (keyof Row)[];
-  const width = (key: keyof Row) => Math.max(...[header, ...rows].map((r) => r[key].length));
-  for (const row of [header, ...rows]) {
-    process.stdout.write(`${keys.map((k) => row[k].padEnd(width(k))).join("  ")}\n`);
-  }
 }
 
 interface Phases {
@@ -477,7 +462,10 @@ export async function benchServer(): Promise<void> {
       await postgres.stop();
     }
   } finally {
-    printTable(rows);
+    printTable<keyof Row>(
+      { case: "case", value: "value", goal: "goal", required: "must reach", baseline: "baseline ratio" },
+      rows,
+    );
     for (const dir of [dispatchRepo, logRepo]) rmSync(dir, { recursive: true, force: true });
   }
 }

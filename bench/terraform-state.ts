@@ -5,7 +5,7 @@ import autocannon from "autocannon";
 import type { RunningServer } from "../src/server/index.js";
 import { startPostgres } from "../test/support/postgres.js";
 import { gitRepo } from "../test/support/slipway-server.js";
-import { report, round, startBenchServer } from "./util.js";
+import { printTable, report, round, startBenchServer } from "./util.js";
 
 const CLIENTS = 50;
 const STATE_BYTES = 100 * 1024;
@@ -55,15 +55,6 @@ interface Row {
   case: string;
   value: string;
   baseline: string;
-}
-
-function printTable(rows: readonly Row[]): void {
-  const header: Row = { case: "case", value: "value", baseline: "baseline" };
-  const keys = Object.keys(header) as (keyof Row)[];
-  const width = (key: keyof Row) => Math.max(...[header, ...rows].map((r) => r[key].length));
-  for (const row of [header, ...rows]) {
-    process.stdout.write(`${keys.map((k) => row[k].padEnd(width(k))).join("  ")}\n`);
-  }
 }
 
 async function call(server: RunningServer, token: string, method: string, route: string, body?: unknown) {
@@ -281,6 +272,6 @@ export async function benchTerraformState(): Promise<void> {
       await postgres.stop();
     }
   } finally {
-    printTable(rows);
+    printTable<keyof Row>({ case: "case", value: "value", baseline: "baseline" }, rows);
   }
 }

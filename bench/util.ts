@@ -63,3 +63,15 @@ export async function startBenchServer(base: string, database: string | undefine
     logger: createLogger({ level: "warn", destination: 2 }),
   });
 }
+
+/** A table of text columns, the first row giving their headers, padded to the widest cell. */
+export function printTable<K extends string>(
+  header: Readonly<Record<K, string>>,
+  rows: readonly Readonly<Record<K, string>>[],
+): void {
+  const keys = Object.keys(header) as K[];
+  const width = (key: K) => Math.max(...[header, ...rows].map((r) => r[key].length));
+  for (const row of [header, ...rows]) {
+    process.stdout.write(`${keys.map((k) => row[k].padEnd(width(k))).join("  ")}\n`);
+  }
+}
