@@ -3,6 +3,7 @@ import { createServer } from "node:net";
 import path from "node:path";
 import type { Registry } from "prom-client";
 import { EnvironmentError } from "../errors/index.js";
+import { forgetPid, notePid } from "./hosts/orphans.js";
 import { shipRelease } from "./hosts/ship.js";
 import { startInstance } from "./hosts/index.js";
 import type { Instance } from "./hosts/index.js";
@@ -171,7 +172,14 @@ export class HostsTarget implements DeployTarget {
       logFile: path.join(logDir, `${id}.log`),
     });
     // A restart or a failing readiness probe takes the instance out of the proxy until it is back.
-    instance.on("state", () => this.#route());
+    const logFile = path.join(logDir, `${id}.log`);
+    instance.on("state", (state) => {
+      this.#route();
+      if ("ssh" in host) return;
+      const pgid = instance.processInfo()?.pgid;
+      if (state === "ready" && pgid !== undefined) void notePid(logFile, pgid).catch(() => undefined);
+      if (state === "stopped" || state === "failed") void forgetPid(logFile).catch(() => undefined);
+    });
     return instance;
   }
 

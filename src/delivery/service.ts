@@ -9,6 +9,7 @@ import type { DeploymentRecord, ReleaseRecord, Store } from "../store/index.js";
 import { loadDeliveryConfig, parseListen } from "./config.js";
 import { RolloutControl } from "./control.js";
 import { HostsTarget } from "./hosts-target.js";
+import { reapOrphans } from "./hosts/orphans.js";
 import type { DeliveryConfig, EnvironmentConfig, Release } from "./model.js";
 import { checkProtection } from "./protection.js";
 import { releaseChecksum, unpackRelease } from "./release-files.js";
@@ -23,6 +24,8 @@ export interface DeliveryServiceOptions {
   /** The proxies' per-release metrics are registered here. */
   registry: Registry;
   onError(error: unknown, context: string): void;
+  /** Things an operator should know that are not errors. */
+  onNotice(message: string): void;
 }
 
 export interface NewRelease {
@@ -341,6 +344,8 @@ export class DeliveryService {
    * server), and each environment's current release is started again.
    */
   async restore(): Promise<void> {
+    const reaped = await reapOrphans(path.join(this.#options.dataDir, "instances"));
+    if (reaped > 0) this.#options.onNotice(`stopped ${reaped} instance(s) a previous server left running`);
     for (const d of await this.#store.unfinished()) {
       await this.#event(d, "finished", {
         outcome: "failed",

@@ -182,6 +182,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       dataDir: options.dataDir,
       registry: metrics.registry,
       onError: (error, context) => logger.error({ err: error }, context),
+      onNotice: (message) => logger.info(message),
     });
     deliveryRoutes(router, { store, delivery });
     terraformStateRoutes(router, { store, secretKey, keepVersions: options.terraformKeepVersions });
