@@ -70,12 +70,15 @@ describe("the deploy step", () => {
     expect(logs.stdout).toMatch(/traffic: stable [0-9a-f]{40}/);
     expect(logs.stdout).toMatch(/succeeded/);
     expect(await releasesOf(`http://127.0.0.1:${port}`, 3)).toEqual({ "from-pipeline": 3 });
-    const deployments = await api<{ to: string; status: string }[]>(
+    const deployments = await api<{ to: string; status: string; runId: string | null }[]>(
       server.url,
       server.adminToken,
       "GET",
       "/api/projects/shop/deployments",
     );
+    const runs = await cliAsync(repo, ["runs", "--json"]);
+    const runId = (JSON.parse(runs.stdout) as { id: string }[])[0]?.id;
+    expect(deployments.body).toEqual([expect.objectContaining({ runId })]);
     expect(deployments.body).toEqual([
       expect.objectContaining({ status: "succeeded", to: expect.stringMatching(/^[0-9a-f]{40}$/) }),
     ]);

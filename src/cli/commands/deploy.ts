@@ -177,6 +177,8 @@ export async function deployCommand(
           environment: flags.environment,
           version,
           ...(flags.override ? { override: flags.override } : {}),
+          // A deploy step names the run it is part of, for the deployment's history.
+          ...(process.env.SLIPWAY_RUN_ID ? { runId: process.env.SLIPWAY_RUN_ID } : {}),
         },
         retry: false,
       })
