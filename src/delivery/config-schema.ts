@@ -178,10 +178,18 @@ export const environmentSchema = z.strictObject({
   ),
 });
 
+// Service and environment names become directory names on the server and labels in metrics.
+const name = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/,
+    "letters, digits, '_', '.' and '-', starting with a letter or digit",
+  );
+
 export const deliverySectionsSchema = {
-  services: z.record(z.string(), serviceSchema),
+  services: z.record(name, serviceSchema),
   analysis: z.record(z.string(), analysisTemplateSchema),
-  environments: z.record(z.string(), environmentSchema),
+  environments: z.record(name, environmentSchema),
 };
 
 export type ServiceDocument = z.infer<typeof serviceSchema>;

@@ -147,4 +147,18 @@ environments:
     expect(parseDuration("500ms")).toBe(500);
     expect(parseDuration("2m5s")).toBe(125_000);
   });
+
+  it("refuses service and environment names that could not be directory names", () => {
+    const { diagnostics } = load(`services:
+  ../etc:
+    command: x
+environments:
+  "a/b":
+    services: {}
+`);
+    expect(diagnostics.map((d) => `${d.position.line} ${d.message}`)).toEqual([
+      expect.stringMatching(/^2 invalid name "\.\.\/etc"/),
+      expect.stringMatching(/^5 invalid name "a\/b"/),
+    ]);
+  });
 });
