@@ -436,8 +436,27 @@ export class DeliveryService {
     await this.#store.appendEvent(deployment.id, type, body);
   }
 
+  /**
+   * Records the outcome, and audits it: what an environment runs changed (or was kept) by the
+   * server itself, e.g. an automatic rollback, not by the request that started the deployment.
+   */
   async #finish(deployment: DeploymentRecord, status: string, reason?: string): Promise<void> {
     await this.#store.setDeploymentStatus(deployment.id, status, reason, true);
+    await this.#options.store.control.appendAudit({
+      actor: "server:delivery",
+      action: "deployment.finish",
+      target: deployment.id,
+      project: deployment.project,
+      source: "server",
+      details: {
+        service: deployment.service,
+        environment: deployment.environment,
+        from: deployment.fromVersion ?? null,
+        to: deployment.toVersion,
+        status,
+        ...(reason ? { reason } : {}),
+      },
+    });
   }
 
   #byId(id: string): Active | undefined {

@@ -296,6 +296,18 @@ describe("progressive delivery through slipway serve", () => {
     for (const action of ["environments.apply", "release.create", "deployment.create"]) {
       expect(actions).toContain(action);
     }
+    // The automatic rollback is the server's own change of what prod runs: audited as such.
+    expect(audit.body).toContainEqual(
+      expect.objectContaining({
+        actor: "server:delivery",
+        action: "deployment.finish",
+        details: expect.objectContaining({
+          to: "v2",
+          status: "aborted",
+          reason: expect.stringMatching(/^analysis error-rate failed/),
+        }),
+      }),
+    );
   });
 
   it("refuses to change a release that exists", async () => {
