@@ -218,7 +218,7 @@ export class ControlStore {
     await this.#db
       .insertInto("audit_log")
       .values({
-        id: `${at.toString(36)}${randomBytes(6).toString("hex")}`,
+        id: auditId(at),
         at,
         actor: entry.actor,
         action: entry.action,
@@ -1053,4 +1053,16 @@ function toQueued(r: Selectable<JobQueueTable>): QueuedJob {
     cancelRequested: num(r.cancel_requested) !== 0,
     reason: r.reason ?? undefined,
   };
+}
+
+let auditSequence = 0;
+
+/**
+ * An audit entry's id: its time, then a counter of this process, then random. Entries written in
+ * the same millisecond by one server list in the order they were written; the random part keeps
+ * two servers' ids apart.
+ */
+function auditId(at: number): string {
+  auditSequence = (auditSequence + 1) % 36 ** 4;
+  return `${at.toString(36)}${auditSequence.toString(36).padStart(4, "0")}${randomBytes(4).toString("hex")}`;
 }

@@ -32,6 +32,21 @@ export function describeStoreContract(
       if (!closed) await store.close();
     });
 
+    describe("control plane: the audit log", () => {
+      it("lists entries newest first, in the order they were written within a millisecond", async () => {
+        for (let i = 0; i < 60; i++) {
+          await store.control.appendAudit({
+            actor: "t",
+            action: "test.write",
+            target: `t-${i}`,
+            details: { i },
+          });
+        }
+        const listed = await store.control.listAudit({ limit: 100 });
+        expect(listed.map((e) => e.target)).toEqual(Array.from({ length: 60 }, (_, i) => `t-${59 - i}`));
+      });
+    });
+
     describe("control plane: the job queue", () => {
       const enqueue = (
         jobKey: string,
