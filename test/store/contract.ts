@@ -39,6 +39,8 @@ export function describeStoreContract(
             actor: "t",
             action: "test.write",
             target: `t-${i}`,
+            project: undefined,
+            source: undefined,
             details: { i },
           });
         }
