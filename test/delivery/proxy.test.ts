@@ -7,6 +7,7 @@ import { WeightedProxy, startMetricsEndpoint } from "../../src/delivery/proxy/in
 import type { Backend, RouteTable, WeightedProxyOptions } from "../../src/delivery/proxy/index.js";
 import { startLoad } from "../support/load-generator.js";
 import { freePort } from "../support/server-process.js";
+import { until } from "../support/delivery.js";
 
 /** A real HTTP server standing in for one instance of a service. */
 interface TestBackend {
@@ -117,15 +118,6 @@ function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => voi
   let resolve!: (value: T) => void;
   const promise = new Promise<T>((r) => (resolve = r));
   return { promise, resolve };
-}
-
-/** Waits until `condition()` holds; fails with `what` if it does not within 10 s. */
-async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 interface Sample {

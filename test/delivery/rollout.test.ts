@@ -3,10 +3,9 @@ import { RolloutControl } from "../../src/delivery/control.js";
 import type { Release, Strategy } from "../../src/delivery/model.js";
 import { runRollout } from "../../src/delivery/rollout.js";
 import type { RolloutEvent, RolloutMode } from "../../src/delivery/rollout.js";
-import { jobTemplate, releasesOf, startHostsTarget, testRelease } from "../support/delivery.js";
+import { jobTemplate, releasesOf, startHostsTarget, testRelease, until } from "../support/delivery.js";
 import type { StartedHostsTarget } from "../support/delivery.js";
 import { startLoad } from "../support/load-generator.js";
-import { eventually } from "../support/slipway-server.js";
 
 /**
  * Strategies against the real hosts target: real processes of the test service, the weighted
@@ -49,11 +48,6 @@ function rollout(
 async function deployFirst(started: StartedHostsTarget, release: Release): Promise<void> {
   const first = await rollout(started, release, undefined).done;
   expect(first.outcome).toBe("succeeded");
-}
-
-/** Waits until `condition` holds (the rollout runs on meanwhile). */
-async function until(condition: () => boolean, what: string): Promise<void> {
-  await eventually(async () => (condition() ? true : undefined), 10_000, what);
 }
 
 const url = async (started: StartedHostsTarget) => (await started.target.status()).url ?? "";

@@ -6,9 +6,10 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { InstanceNotReadyError, shellQuote, startInstance } from "../../src/delivery/hosts/index.js";
-import type { Instance, InstanceExit, InstanceSpec } from "../../src/delivery/hosts/index.js";
+import type { Instance, InstanceSpec } from "../../src/delivery/hosts/index.js";
 import { startSshHost } from "../support/ssh-host.js";
 import type { SshTestHost } from "../support/ssh-host.js";
+import { until, nextExit } from "../support/delivery.js";
 
 // The SSH host shares this machine's file system: the same node and the same service file.
 const service = fileURLToPath(new URL("../fixtures/delivery/service.mjs", import.meta.url));
@@ -52,24 +53,6 @@ function start(spec: Partial<InstanceSpec> & { command: string }): Instance {
   return instance;
 }
 
-async function until(what: string, condition: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-function nextExit(instance: Instance): Promise<InstanceExit> {
-  return new Promise((resolve) => {
-    const listener = (exit: InstanceExit) => {
-      instance.off("exit", listener);
-      resolve(exit);
-    };
-    instance.on("exit", listener);
-  });
-}
-
 /** Processes of the group still running on the SSH host (zombies hold nothing and do not count). */
 async function remoteGroup(pgid: number): Promise<string[]> {
   const out = await host.exec(`ps -e -o pgid=,pid=,stat=,args= | awk '$1 == ${pgid} && $3 !~ /^Z/'`);
@@ -103,7 +86,7 @@ describe("startInstance over SSH", { timeout: 60_000 }, () => {
     expect((await remoteGroup(pgid)).join("\n")).toContain(service);
 
     const inFlight = fetch(`${instance.url}/slow`);
-    await until("the request reached the service", async () => (await log()).includes("request GET /slow"));
+    await until(async () => (await log()).includes("request GET /slow"), "the request reached the service");
     const exited = nextExit(instance);
     await instance.stop({ graceMs: 10_000 });
     expect((await inFlight).status).toBe(200);
@@ -129,9 +112,9 @@ describe("startInstance over SSH", { timeout: 60_000 }, () => {
     // The ssh client is this machine's process; killing it drops the connection as a network failure would.
     process.kill(before.pid, "SIGKILL");
     expect(await exited).toEqual({ code: null, signal: "SIGKILL" });
-    await until("the remote group is gone", async () => (await remoteGroup(pgid)).length === 0);
+    await until(async () => (await remoteGroup(pgid)).length === 0, "the remote group is gone");
 
-    await until("a restart is counted", () => instance.restarts() >= 1);
+    await until(() => instance.restarts() >= 1, "a restart is counted");
     await instance.waitReady({ timeoutMs: 30_000 });
     expect(instance.processInfo()?.pgid).not.toBe(pgid);
     expect((await fetch(instance.url)).headers.get("x-release")).toBe("v2");
@@ -145,7 +128,7 @@ describe("startInstance over SSH", { timeout: 60_000 }, () => {
     await host.exec(`kill -KILL ${pgid}`);
     // The remote shell reports a process killed by a signal as 128 + its number.
     expect(await exited).toEqual({ code: 128 + 9, signal: null });
-    await until("a restart is counted", () => instance.restarts() === 1);
+    await until(() => instance.restarts() === 1, "a restart is counted");
     await instance.waitReady({ timeoutMs: 30_000 });
   });
 

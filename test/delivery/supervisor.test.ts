@@ -6,8 +6,9 @@ import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UsageError } from "../../src/errors/index.js";
 import { InstanceNotReadyError, shellQuote, startInstance } from "../../src/delivery/hosts/index.js";
-import type { Instance, InstanceExit, InstanceSpec, InstanceState } from "../../src/delivery/hosts/index.js";
+import type { Instance, InstanceSpec, InstanceState } from "../../src/delivery/hosts/index.js";
 import { freePort } from "../support/server-process.js";
+import { until, nextExit } from "../support/delivery.js";
 
 const service = fileURLToPath(new URL("../fixtures/delivery/service.mjs", import.meta.url));
 const runService = `exec ${shellQuote(process.execPath)} ${shellQuote(service)}`;
@@ -35,25 +36,6 @@ async function start(spec: Partial<InstanceSpec> & { command: string }): Promise
   });
   instances.push(instance);
   return instance;
-}
-
-/** Polls until the condition holds; fails with `what` if it does not within 20 s. */
-async function until(what: string, condition: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-function nextExit(instance: Instance): Promise<InstanceExit> {
-  return new Promise((resolve) => {
-    const listener = (exit: InstanceExit) => {
-      instance.off("exit", listener);
-      resolve(exit);
-    };
-    instance.on("exit", listener);
-  });
 }
 
 /** Running, as opposed to gone or a zombie (which holds nothing but its process table entry). */
@@ -108,14 +90,14 @@ describe("startInstance on this machine", () => {
     const states: InstanceState[] = [];
     instance.on("state", (state) => states.push(state));
     const runs = () => (existsSync(probeRuns) ? readFileSync(probeRuns, "utf8").trim().split("\n") : []);
-    await until("the readiness probe failed three times", () => runs().length >= 3);
+    await until(() => runs().length >= 3, "the readiness probe failed three times");
     expect(instance.state()).toBe("starting");
     expect(runs()[0]).toBe(`web-v1-0 ${new URL(instance.url).port}`);
 
     await writeFile(readyFile, "");
     await instance.waitReady();
     await rm(readyFile);
-    await until("the instance is unready", () => instance.state() === "unready");
+    await until(() => instance.state() === "unready", "the instance is unready");
     await writeFile(readyFile, "");
     await instance.waitReady();
     expect(states).toEqual(["ready", "unready", "ready"]);
@@ -136,7 +118,7 @@ describe("startInstance on this machine", () => {
       const exited = nextExit(instance);
       process.kill(pid ?? 0, "SIGKILL");
       expect(await exited).toEqual({ code: null, signal: "SIGKILL" });
-      await until(`restart ${crash} is counted`, () => instance.restarts() === crash);
+      await until(() => instance.restarts() === crash, `restart ${crash} is counted`);
       await instance.waitReady();
       expect(instance.processInfo()?.pid).not.toBe(pid);
     }
@@ -161,7 +143,7 @@ describe("startInstance on this machine", () => {
     // The service drains and exits 0 on SIGTERM: the supervisor ended it, not a crash.
     expect(await exited).toEqual({ code: 0, signal: null, reason: "liveness" });
     await rm(failFile);
-    await until("the restart is counted", () => instance.restarts() === 1);
+    await until(() => instance.restarts() === 1, "the restart is counted");
     await instance.waitReady();
     expect(await log()).toContain("web-v1-0 failed its liveness probe 2 times: restarting");
   });
@@ -178,7 +160,7 @@ describe("startInstance on this machine", () => {
     expect(running(child)).toBe(true);
 
     const inFlight = fetch(`${instance.url}/slow`);
-    await until("the request reached the service", async () => (await log()).includes("request GET /slow"));
+    await until(async () => (await log()).includes("request GET /slow"), "the request reached the service");
     const exited = nextExit(instance);
     await instance.stop({ graceMs: 10_000 });
 
@@ -242,7 +224,7 @@ describe("startInstance on this machine", () => {
       command: "echo attempt; exit 1",
       restart: { initialDelayMs: 10, maxRestarts: 2 },
     });
-    await until("the instance failed", () => instance.state() === "failed");
+    await until(() => instance.state() === "failed", "the instance failed");
     expect(instance.restarts()).toBe(2);
     expect((await log()).match(/^attempt$/gm)).toHaveLength(3);
     expect(await log()).toContain("gave up after 2 restarts in a row");

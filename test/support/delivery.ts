@@ -6,6 +6,7 @@ import { Registry } from "prom-client";
 import type { AnalysisTemplate, Release, ServiceConfig, Strategy } from "../../src/delivery/model.js";
 import { HostsTarget } from "../../src/delivery/hosts-target.js";
 import type { HostRef } from "../../src/delivery/model.js";
+import type { Instance, InstanceExit } from "../../src/delivery/hosts/index.js";
 import { freePort } from "./server-process.js";
 
 /** The directory of the small real service the delivery tests deploy (service.mjs). */
@@ -101,4 +102,28 @@ export async function releasesOf(url: string, n: number): Promise<Record<string,
     counts[release] = (counts[release] ?? 0) + 1;
   }
   return counts;
+}
+
+/** Polls until `condition()` holds (every 20 ms); fails naming `what` after `timeoutMs`. */
+export async function until(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The instance's next exit. */
+export function nextExit(instance: Instance): Promise<InstanceExit> {
+  return new Promise((resolve) => {
+    const listener = (exit: InstanceExit) => {
+      instance.off("exit", listener);
+      resolve(exit);
+    };
+    instance.on("exit", listener);
+  });
 }
