@@ -8,6 +8,7 @@ import { benchServer } from "./server.js";
 import { benchSlo } from "./slo.js";
 import { benchSloth } from "./sloth.js";
 import { benchTerraformState } from "./terraform-state.js";
+import { benchWeb } from "./web.js";
 
 /**
  * `npm run bench [case...]`: each case prints one JSON line per measurement with its ratio
@@ -29,6 +30,8 @@ const cases: Record<string, () => void | Promise<void>> = {
   check: () => benchCheck(),
   // Builds Sloth from the Go module proxy on first use (a few minutes), then compares side by side.
   sloth: () => benchSloth(),
+  // The run page's graph and log in Debian's Chromium, built by Vite from web/bench.
+  web: () => benchWeb(),
 };
 
 const wanted = process.argv.slice(2);

@@ -5,8 +5,11 @@ import { readFileSync, rmSync } from "node:fs";
 
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 
-// Chunk names carry content hashes: start clean so old chunks do not pile up.
-rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
+// Chunk names carry content hashes: start clean so old chunks do not pile up. dist/web (the web
+// UI, built by Vite) is left alone: the test setup rebuilds the CLI without rebuilding the UI.
+for (const output of ["chunks", "slipway.js", "slipway.js.map"]) {
+  rmSync(new URL(`../dist/${output}`, import.meta.url), { recursive: true, force: true });
+}
 
 await build({
   entryPoints: ["src/cli/main.ts"],

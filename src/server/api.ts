@@ -2,7 +2,8 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Checkouts } from "../pipeline/checkout.js";
-import type { ProjectRecord, RunRecord, Store } from "../store/index.js";
+import type { RunSource } from "../pipeline/run-source.js";
+import type { JobRecord, ProjectRecord, RunRecord, Store } from "../store/index.js";
 import type { ServerMetrics } from "../telemetry/index.js";
 import { encryptSecret, decryptSecret } from "../secrets/crypto.js";
 import { allows, createToken, ROLES, visibleProjects } from "./auth.js";
@@ -13,6 +14,17 @@ import type { RouteRequest, Router } from "./http.js";
 import type { Live } from "./live.js";
 import { topics } from "./live.js";
 import { safeRelative, secretContext } from "./agent-api.js";
+import {
+  agentView,
+  artifactView,
+  auditView,
+  logLineView,
+  runDetailView,
+  runView,
+  testResultView,
+  triggerResultView,
+  whoamiView,
+} from "./api-views.js";
 import { artifactKey } from "../store/blobs.js";
 import type { BlobStore } from "../store/blobs.js";
 import path from "node:path";
@@ -123,6 +135,7 @@ export function apiRoutes(router: Router, options: ApiOptions): void {
     url: "/api/whoami",
     summary: "The caller's token: name, role and project scope",
     access: { role: "viewer", project: () => "*" },
+    response: whoamiView,
     handler: ({ principal }) => Promise.resolve(principal),
   });
 
@@ -222,6 +235,7 @@ export function apiRoutes(router: Router, options: ApiOptions): void {
       variables: z.record(z.string(), z.string()).default({}),
       jobs: z.array(z.string()).default([]),
     }),
+    response: triggerResultView,
     handler: async (request) => {
       const { params, body } = request;
       const project = await needProject(params.name);
@@ -287,6 +301,7 @@ export function apiRoutes(router: Router, options: ApiOptions): void {
       project: z.string().optional(),
       limit: z.coerce.number().int().min(1).max(500).default(50),
     }),
+    response: z.array(runView),
     handler: async ({ query, principal }) => {
       const visible = principal ? visibleProjects(principal) : [];
       if (query.project && visible && !visible.includes(query.project)) return [];
@@ -308,6 +323,7 @@ export function apiRoutes(router: Router, options: ApiOptions): void {
     summary: "A run with its jobs, steps and job attempts",
     access: { role: "viewer", project: projectOfRun },
     params: runParams,
+    response: runDetailView,
     handler: async (request) => {
       const run = await runOf(request);
       const [jobs, steps, attempts] = await Promise.all([
@@ -342,11 +358,64 @@ export function apiRoutes(router: Router, options: ApiOptions): void {
     summary: "Cancel a run: queued jobs are dropped, running ones stopped by their agents",
     access: { role: "developer", project: projectOfRun },
     params: runParams,
+    response: z.object({ cancelled: z.boolean() }),
     handler: async (request) => {
       const run = await runOf(request);
       const cancelled = await coordinator.cancel(run.id);
       await audit(store, request, "run.cancel", run.id, run.project, { number: run.number });
       return { cancelled };
+    },
+  });
+
+  router.add({
+    method: "POST",
+    url: "/api/runs/:id/rerun",
+    summary:
+      "Run a finished run again as a new run of the same commit, pipeline file and inputs: all its jobs, or only the failed ones (with the jobs they need and the jobs that need them)",
+    access: { role: "developer", project: projectOfRun },
+    params: runParams,
+    body: z.object({ failedOnly: z.boolean().default(false) }),
+    response: triggerResultView,
+    handler: async (request) => {
+      const { body } = request;
+      const run = await runOf(request);
+      if (run.status === "queued" || run.status === "running")
+        throw new HttpError(409, `run ${run.number} is still ${run.status}`, {
+          hint: "wait for it to finish, or cancel it first",
+        });
+      // What the coordinator kept to resume the run: the same source starts it again.
+      const spec = (await control.getRunControl(run.id))?.spec as { source?: RunSource } | undefined;
+      if (spec?.source === undefined)
+        throw new HttpError(
+          409,
+          `run ${run.number} cannot be run again: the server kept no record of how it started`,
+        );
+      const started = spec.source;
+      let jobs = started.jobs;
+      if (body.failedOnly) {
+        jobs = failedJobIds(await store.listJobs(run.id));
+        if (jobs.length === 0) throw new HttpError(409, `run ${run.number} has no failed jobs`);
+      }
+      const project = await needProject(run.project);
+      const result = await coordinator.trigger(project, {
+        event: started.event,
+        ref: started.ref,
+        sha: started.sha,
+        inputs: started.inputs,
+        variables: started.variables,
+        actor: request.principal?.name ?? "api",
+        file: started.file,
+        jobs,
+      });
+      await audit(store, request, "run.rerun", run.id, run.project, {
+        number: run.number,
+        failedOnly: body.failedOnly,
+        jobs,
+        sha: result.sha,
+        runs: result.runs.map((r) => r.id),
+      });
+      request.reply.status(201);
+      return result;
     },
   });
 
@@ -429,6 +498,7 @@ export function apiRoutes(router: Router, options: ApiOptions): void {
     access: { role: "viewer", project: projectOfRun },
     params: runParams,
     query: z.object({ job: z.string().optional(), step: z.coerce.number().int().min(0).optional() }),
+    response: z.array(logLineView),
     handler: async ({ params, query }) =>
       store.readLogs({
         runId: params.id,
@@ -443,6 +513,7 @@ export function apiRoutes(router: Router, options: ApiOptions): void {
     summary: "Test results of a run",
     access: { role: "viewer", project: projectOfRun },
     params: runParams,
+    response: z.array(testResultView),
     handler: async ({ params }) => store.listTestResults(params.id),
   });
 
@@ -452,6 +523,7 @@ export function apiRoutes(router: Router, options: ApiOptions): void {
     summary: "Artifacts of a run",
     access: { role: "viewer", project: projectOfRun },
     params: runParams,
+    response: z.array(artifactView),
     handler: async ({ params }) =>
       (await store.listArtifacts(params.id)).map((a) => ({
         jobKey: a.jobKey,
@@ -579,9 +651,34 @@ export function apiRoutes(router: Router, options: ApiOptions): void {
   router.add({
     method: "GET",
     url: "/api/agents",
-    summary: "Agents seen by the server, with their labels and last contact",
+    summary: "Agents seen by the server, with their labels, last contact and the jobs they hold now",
     access: { role: "viewer", project: () => "*" },
-    handler: async () => control.listAgents(),
+    response: z.array(agentView),
+    handler: async ({ principal }) => {
+      const visible = principal ? visibleProjects(principal) : [];
+      const [agents, runs] = await Promise.all([
+        control.listAgents(),
+        store.listRuns({ limit: 500, projects: visible ?? (await allProjects()) }),
+      ]);
+      const current = new Map<string, z.infer<typeof agentView>["current"]>();
+      for (const run of runs) {
+        if (run.status !== "running" || run.project === undefined) continue;
+        for (const attempt of await control.jobAttempts(run.id)) {
+          if (attempt.status !== "leased" || attempt.agent === undefined) continue;
+          const held = current.get(attempt.agent) ?? [];
+          held.push({
+            runId: run.id,
+            runNumber: run.number,
+            project: run.project,
+            jobKey: attempt.jobKey,
+            attempt: attempt.attempt,
+            leasedAt: attempt.leasedAt ?? null,
+          });
+          current.set(attempt.agent, held);
+        }
+      }
+      return agents.map((agent) => ({ ...agent, current: current.get(agent.id) ?? [] }));
+    },
   });
 
   router.add({
@@ -593,6 +690,7 @@ export function apiRoutes(router: Router, options: ApiOptions): void {
       project: ({ principal }) => (principal?.kind === "user" ? principal.project : undefined),
     },
     query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+    response: z.array(auditView),
     handler: async ({ query, principal }) =>
       control.listAudit({ limit: query.limit, projects: principal ? visibleProjects(principal) : [] }),
   });
@@ -770,6 +868,28 @@ export function apiRoutes(router: Router, options: ApiOptions): void {
       return { secret: secretOf(project) };
     },
   });
+}
+
+/**
+ * The jobs "re-run failed jobs" starts: those that failed, timed out, were cancelled or
+ * interrupted, and every job that needs one of them (it was skipped or cancelled for it). The
+ * plan adds the jobs they need in turn.
+ */
+export function failedJobIds(jobs: readonly JobRecord[]): string[] {
+  const failed = new Set(["failure", "timed_out", "cancelled", "interrupted"]);
+  const chosen = new Set(jobs.filter((j) => failed.has(j.status)).map((j) => j.key));
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const job of jobs) {
+      if (chosen.has(job.key)) continue;
+      // `needs` holds the keys of the instances needed (matrix children each).
+      if (job.needs.some((need) => chosen.has(need))) {
+        chosen.add(job.key);
+        grew = true;
+      }
+    }
+  }
+  return [...new Set(jobs.filter((j) => chosen.has(j.key)).map((j) => j.jobId))];
 }
 
 function header(request: FastifyRequest, name: string): string | undefined {

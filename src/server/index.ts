@@ -27,6 +27,7 @@ import { deliveryRoutes } from "./deliveries.js";
 import { terraformStateRoutes } from "./terraform-state.js";
 import { traceRun } from "./run-trace.js";
 import { ServerTriggers, TRIGGER_EVERY_MS } from "./triggers.js";
+import { findWebDir, webRoutes } from "./web.js";
 
 export interface ServeOptions {
   dataDir: string;
@@ -49,6 +50,8 @@ export interface ServeOptions {
   triggerEveryMs?: number | undefined;
   /** Keep the newest N versions of each Terraform state, pruning older ones on every write; default: every version. */
   terraformKeepVersions?: number | undefined;
+  /** The built web UI (index.html and assets/); default: dist/web found next to this module; null: none. */
+  webDir?: string | null | undefined;
 }
 
 export interface RunningServer {
@@ -58,6 +61,8 @@ export interface RunningServer {
   adminToken: string | undefined;
   store: Store;
   routes: readonly RegisteredRoute[];
+  /** The web UI's address; undefined when no built UI was found (then `/` says how to build it). */
+  webUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -194,6 +199,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       access: { role: "viewer", project: () => "*" },
       handler: () => Promise.resolve(openApiDocument(router.routes, options.version)),
     });
+    const webDir = options.webDir === null ? undefined : (options.webDir ?? findWebDir());
+    await webRoutes(app, webDir);
 
     const address = await app.listen({ host: options.host ?? "127.0.0.1", port: options.port });
     const url = address.replace("[::1]", "127.0.0.1");
@@ -252,6 +259,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       adminToken,
       store,
       routes: router.routes,
+      webUrl: webDir !== undefined ? `${url}/` : undefined,
       close: () =>
         (closed ??= (async () => {
           closing.abort();

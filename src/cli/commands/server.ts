@@ -40,6 +40,11 @@ export async function serveCommand(flags: ServeFlags): Promise<void> {
     cliPath: process.argv[1],
   });
   process.stderr.write(`slipway serving on ${server.url} (data in ${dataDir})\n`);
+  process.stderr.write(
+    server.webUrl
+      ? `web UI: ${server.webUrl} (sign in with an API token)\n`
+      : "web UI: not built (run `npm run build` in the Slipway source tree)\n",
+  );
   if (server.adminToken) {
     process.stderr.write(
       `admin token (shown once; also in ${path.join(dataDir, "admin-token")}, readable by you only):\n${server.adminToken}\n`,

@@ -1,0 +1,2 @@
+export { LogViewer } from "./LogViewer.js";
+export type { Annotation, LogLine, LogViewerProps } from "./types.js";
