@@ -1,6 +1,7 @@
-import { memo } from "react";
+import { memo, useSyncExternalStore } from "react";
 import { elapsed, formatDuration } from "../../app/format.js";
 import { statusTone } from "../../app/Status.js";
+import type { Clock } from "./clock.js";
 import type { Box } from "./layout.js";
 import type { GraphJob } from "./types.js";
 
@@ -28,8 +29,8 @@ interface GraphNodeProps {
   selected: boolean;
   /** The one node in the tab order (roving tabindex): Tab enters the graph, arrows move in it. */
   tabbable: boolean;
-  /** Passed only to running jobs, so the clock ticking re-renders them and nothing else. */
-  now: number | undefined;
+  /** The graph's clock for a running job (a tick re-renders it and nothing else), else a stopped one. */
+  clock: Clock;
   register(key: string, element: SVGGElement | null): void;
   onActivate(key: string): void;
   onFocusNode(key: string): void;
@@ -42,11 +43,12 @@ export const GraphNode = memo(function GraphNode({
   box,
   selected,
   tabbable,
-  now,
+  clock,
   register,
   onActivate,
   onFocusNode,
 }: GraphNodeProps) {
+  const now = useSyncExternalStore(clock.subscribe, clock.now);
   const duration = jobDuration(job, now);
   const status = statusText(job.status);
   const spoken = [`${job.key}: ${status}`, duration, job.cacheHit ? "cache hit" : ""]

@@ -1,6 +1,8 @@
 import { memo, useCallback, useEffect, useId, useMemo, useRef, useState } from "react";
 import type { KeyboardEvent as ReactKeyboardEvent, MouseEvent as ReactMouseEvent } from "react";
 import { statusTone } from "../../app/Status.js";
+import { createClock, stoppedClock } from "./clock.js";
+import type { Clock } from "./clock.js";
 import { defaultLayoutEngine } from "./engines.js";
 import { GraphNode } from "./GraphNode.js";
 import { cachedLayout, GROUP_HEADER, layoutGraphCached } from "./layout.js";
@@ -69,7 +71,7 @@ interface ContentProps {
   jobs: ReadonlyMap<string, GraphJob>;
   selected: string | undefined;
   tabbable: string | undefined;
-  now: number | undefined;
+  clock: Clock;
   markerId: string;
   register(key: string, element: SVGGElement | null): void;
   onActivate(key: string): void;
@@ -82,7 +84,7 @@ const GraphContent = memo(function GraphContent({
   jobs,
   selected,
   tabbable,
-  now,
+  clock,
   markerId,
   register,
   onActivate,
@@ -145,7 +147,7 @@ const GraphContent = memo(function GraphContent({
             box={box}
             selected={node.key === selected}
             tabbable={node.key === tabbable}
-            now={job.status === "running" ? now : undefined}
+            clock={job.status === "running" ? clock : stoppedClock}
             register={register}
             onActivate={onActivate}
             onFocusNode={onFocusNode}
@@ -239,7 +241,10 @@ export function RunGraph({
 
   const byKey = useMemo(() => new Map(jobs.map((j) => [j.key, j])), [jobs]);
   const running = jobs.some((j) => j.status === "running");
-  const clock = useClock(now, running);
+  const time = useClock(now, running);
+  // One store for the component's life; the boxes of running jobs read the time from it.
+  const [clock] = useState(() => createClock(time));
+  useEffect(() => clock.set(time), [clock, time]);
 
   const frameRef = useRef<HTMLDivElement | null>(null);
   const content = useMemo(
@@ -387,7 +392,7 @@ export function RunGraph({
               jobs={byKey}
               selected={selected}
               tabbable={tabbable}
-              now={clock}
+              clock={clock}
               markerId={markerId}
               register={register}
               onActivate={onActivate}
