@@ -8,7 +8,7 @@ import { runInfoSchema } from "./protocol.js";
  * undefined is absent, hence `optional()` rather than `nullable()`.
  */
 
-const runStatus = z.enum(["queued", "running", "success", "failure", "cancelled", "interrupted"]);
+export const runStatus = z.enum(["queued", "running", "success", "failure", "cancelled", "interrupted"]);
 const jobStatus = z.enum([
   "queued",
   "waiting",

@@ -20,6 +20,7 @@ import {
   auditView,
   logLineView,
   runDetailView,
+  runStatus,
   runView,
   testResultView,
   triggerResultView,
@@ -299,6 +300,10 @@ export function apiRoutes(router: Router, options: ApiOptions): void {
     access: { role: "viewer", project: () => "*" },
     query: z.object({
       project: z.string().optional(),
+      branch: z.string().min(1).optional(),
+      status: runStatus.optional(),
+      trigger: z.string().min(1).optional(),
+      actor: z.string().min(1).optional(),
       limit: z.coerce.number().int().min(1).max(500).default(50),
     }),
     response: z.array(runView),
@@ -307,6 +312,10 @@ export function apiRoutes(router: Router, options: ApiOptions): void {
       if (query.project && visible && !visible.includes(query.project)) return [];
       return store.listRuns({
         limit: query.limit,
+        ...(query.branch !== undefined ? { branch: query.branch } : {}),
+        ...(query.status !== undefined ? { status: query.status } : {}),
+        ...(query.trigger !== undefined ? { trigger: query.trigger } : {}),
+        ...(query.actor !== undefined ? { actor: query.actor } : {}),
         ...(query.project
           ? { project: query.project }
           : visible

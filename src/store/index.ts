@@ -47,6 +47,7 @@ export type {
   JobRecord,
   JobStatus,
   LogQuery,
+  RunFilter,
   RunRecord,
   RunStatus,
   StepAttemptRecord,

@@ -14,6 +14,7 @@ import type {
   CacheEntry,
   JobRecord,
   LogQuery,
+  RunFilter,
   RunRecord,
   StepAttemptRecord,
   StepRecord,
@@ -246,11 +247,14 @@ export class KyselyStore implements Store {
       .execute();
   }
 
-  async listRuns(
-    options: { limit?: number; project?: string; projects?: readonly string[] } = {},
-  ): Promise<RunRecord[]> {
+  async listRuns(options: RunFilter = {}): Promise<RunRecord[]> {
     let query = this.#db.selectFrom("runs").selectAll().orderBy("number", "desc");
     if (options.project !== undefined) query = query.where("project", "=", options.project);
+    if (options.branch !== undefined)
+      query = query.where("ref", "in", [`refs/heads/${options.branch}`, options.branch]);
+    if (options.status !== undefined) query = query.where("status", "=", options.status);
+    if (options.trigger !== undefined) query = query.where("trigger", "=", options.trigger);
+    if (options.actor !== undefined) query = query.where("actor", "=", options.actor);
     if (options.projects !== undefined) {
       if (options.projects.length === 0) return [];
       query = query.where("project", "in", [...options.projects]);

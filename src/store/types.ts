@@ -100,6 +100,18 @@ export interface LogQuery {
  * migrations: SQLite (embedded default) and PostgreSQL. Every method is safe to call from one
  * process at a time per run; the engine serialises its writes.
  */
+/** Which runs `listRuns` returns. */
+export interface RunFilter {
+  limit?: number;
+  project?: string;
+  projects?: readonly string[];
+  /** A branch name: runs of `refs/heads/<branch>` (or of a ref given as the bare name). */
+  branch?: string;
+  status?: string;
+  trigger?: string;
+  actor?: string;
+}
+
 export interface Store {
   /**
    * Marks runs that were still queued or running as interrupted (the process that ran them died),
@@ -114,11 +126,8 @@ export interface Store {
   getCacheEntry(key: string): Promise<CacheEntry | undefined>;
   putCacheEntry(entry: CacheEntry): Promise<void>;
 
-  listRuns(options?: {
-    limit?: number;
-    project?: string;
-    projects?: readonly string[];
-  }): Promise<RunRecord[]>;
+  /** Newest first; every filter given must hold. */
+  listRuns(options?: RunFilter): Promise<RunRecord[]>;
   /** Accepts a run id or a run number. */
   getRun(idOrNumber: string): Promise<RunRecord | undefined>;
   listJobs(runId: string): Promise<JobRecord[]>;

@@ -425,6 +425,40 @@ export function describeStoreContract(
       expect((await store.listRuns({ limit: 2 })).map((r) => r.number)).toEqual([3, 2]);
     });
 
+    it("filters runs by project, branch, status, trigger and who started them", async () => {
+      const runs = [
+        { id: "r1", project: "p", ref: "refs/heads/main", trigger: "push", actor: "alice", done: true },
+        { id: "r2", project: "p", ref: "refs/heads/feature", trigger: "api", actor: "bob", done: false },
+        { id: "r3", project: "q", ref: "main", trigger: "push", actor: "bob", done: true },
+        { id: "r4", project: "q", ref: "refs/tags/v1", trigger: "schedule", actor: "alice", done: false },
+      ];
+      for (const [i, run] of runs.entries()) {
+        await store.recordEvents([queued(run.id, T0 + i, { trigger: run.trigger, actor: run.actor })]);
+        await store.control.setRunControl(run.id, {
+          project: run.project,
+          ref: run.ref,
+          spec: {},
+          owner: "server-1",
+          ownerUntil: T0 + 60_000,
+        });
+        if (run.done) {
+          await store.recordEvents([
+            { type: "run.started", at: T0 + i, runId: run.id },
+            { type: "run.finished", at: T0 + i + 1, runId: run.id, status: "success", durationMs: 1 },
+          ]);
+        }
+      }
+      const ids = async (filter: Parameters<Store["listRuns"]>[0]) =>
+        (await store.listRuns(filter)).map((r) => r.id);
+      expect(await ids({ branch: "main" })).toEqual(["r3", "r1"]);
+      expect(await ids({ branch: "feature", project: "p" })).toEqual(["r2"]);
+      expect(await ids({ branch: "v1" })).toEqual([]);
+      expect(await ids({ status: "success" })).toEqual(["r3", "r1"]);
+      expect(await ids({ status: "queued", projects: ["q"] })).toEqual(["r4"]);
+      expect(await ids({ trigger: "push", actor: "bob" })).toEqual(["r3"]);
+      expect(await ids({ actor: "alice", limit: 1 })).toEqual(["r4"]);
+    });
+
     it("gives runs queued at the same time distinct consecutive numbers", async () => {
       const ids = Array.from({ length: 8 }, (_, i) => `run-${i}`);
       await Promise.all(ids.map((id, i) => store.recordEvents([queued(id, T0 + i)])));

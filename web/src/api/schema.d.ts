@@ -2098,8 +2098,12 @@ export interface paths {
     get: {
       parameters: {
         query?: {
+          actor?: string;
+          branch?: string;
           limit?: number;
           project?: string;
+          status?: "queued" | "running" | "success" | "failure" | "cancelled" | "interrupted";
+          trigger?: string;
         };
         header?: never;
         path?: never;

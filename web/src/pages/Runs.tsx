@@ -1,6 +1,5 @@
 import { Link, useSearchParams } from "react-router";
 import { client, unwrap } from "../api/client.js";
-import type { Run } from "../api/types.js";
 import { useAuth } from "../app/auth.js";
 import { ErrorBanner } from "../app/ErrorBanner.js";
 import { branchOf, elapsed, formatAgo, formatDuration, formatTime, shortSha } from "../app/format.js";
@@ -10,19 +9,15 @@ import { useNow, useResource } from "../app/useResource.js";
 
 /** The list follows new runs and status changes by asking again this often. */
 const POLL_MS = 2_000;
-/** Filters other than the project apply to this many latest runs. */
+/** The latest runs that match the filters; the server applies them. */
 const LIMIT = 200;
 
 const STATUSES = ["queued", "running", "success", "failure", "cancelled", "interrupted"] as const;
 const FILTERS = ["project", "branch", "status", "trigger", "actor"] as const;
 type Filter = (typeof FILTERS)[number];
 
-function matches(run: Run, filters: Partial<Record<Filter, string>>): boolean {
-  if (filters.branch && branchOf(run.ref) !== filters.branch) return false;
-  if (filters.status && run.status !== filters.status) return false;
-  if (filters.trigger && run.trigger !== filters.trigger) return false;
-  if (filters.actor && run.actor !== filters.actor) return false;
-  return true;
+function isStatus(value: string): value is (typeof STATUSES)[number] {
+  return (STATUSES as readonly string[]).includes(value);
 }
 
 function distinct(values: (string | undefined)[]): string[] {
@@ -41,15 +36,23 @@ export function RunsPage() {
     (signal) =>
       unwrap(
         client.GET("/api/runs", {
-          params: { query: { limit: LIMIT, ...(filters.project ? { project: filters.project } : {}) } },
+          params: {
+            query: {
+              limit: LIMIT,
+              ...(filters.project ? { project: filters.project } : {}),
+              ...(filters.branch ? { branch: filters.branch } : {}),
+              ...(isStatus(filters.status) ? { status: filters.status } : {}),
+              ...(filters.trigger ? { trigger: filters.trigger } : {}),
+              ...(filters.actor ? { actor: filters.actor } : {}),
+            },
+          },
           signal,
         }),
       ),
-    `runs:${filters.project}`,
+    `runs:${FILTERS.map((f) => filters[f]).join("\u0000")}`,
     POLL_MS,
   );
   const all = runs.data ?? [];
-  const shown = all.filter((run) => matches(run, filters));
 
   const setFilter = (name: Filter, value: string) => {
     const next = new URLSearchParams(params);
@@ -159,7 +162,7 @@ export function RunsPage() {
           </tr>
         </thead>
         <tbody>
-          {shown.map((run) => (
+          {all.map((run) => (
             <tr key={run.id} data-run={run.id}>
               <td>
                 <StatusBadge status={run.status} />
@@ -185,10 +188,11 @@ export function RunsPage() {
           ))}
         </tbody>
       </table>
-      {runs.data !== undefined && shown.length === 0 && (
+      {runs.data !== undefined && all.length === 0 && (
         <p className="page-note">
-          {all.length === 0 ? "No runs yet." : "No run matches these filters."}{" "}
-          {all.length === 0 && "Start one from a project's page, a push, or slipway run --server."}
+          {FILTERS.some((f) => filters[f])
+            ? "No run matches these filters."
+            : "No runs yet. Start one from a project's page, a push, or slipway run --server."}
         </p>
       )}
       {runs.data === undefined && runs.error === undefined && <p className="page-note">Loading runs…</p>}
