@@ -426,6 +426,33 @@ describe("step summary", () => {
     expect(links[1]!.getAttribute("rel")).toBe("noreferrer noopener");
     expect((window as unknown as { hacked?: boolean }).hacked).toBeUndefined();
   });
+
+  it("renders GitHub's tables and task lists, as summaries written for GitHub Actions use them", () => {
+    const summary = [
+      "| suite | passed | failed |",
+      "| ----- | -----: | -----: |",
+      "| api   | 41     | 1      |",
+      "| ui    | 12     | 0      |",
+      "",
+      "- [x] lint",
+      "- [ ] deploy",
+      "",
+      "~~flaky~~ fixed",
+    ].join("\n");
+    render(<LogViewer lines={logOf(["done"])} summary={summary} />);
+    const body = document.querySelector(".slw-log__summary-body")!;
+    const cells = [...body.querySelectorAll("table tr")].map((tr) =>
+      [...tr.querySelectorAll("th, td")].map((cell) => cell.textContent?.trim()),
+    );
+    expect(cells).toEqual([
+      ["suite", "passed", "failed"],
+      ["api", "41", "1"],
+      ["ui", "12", "0"],
+    ]);
+    const boxes = [...body.querySelectorAll<HTMLInputElement>('input[type="checkbox"]')];
+    expect(boxes.map((b) => b.checked)).toEqual([true, false]);
+    expect(body.querySelector("del")?.textContent).toBe("flaky");
+  });
 });
 
 describe("large logs", () => {
