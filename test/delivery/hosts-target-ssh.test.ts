@@ -1,5 +1,5 @@
 import { afterAll, beforeAll } from "vitest";
-import { startHostsTarget, testRelease } from "../support/delivery.js";
+import { hostsSubject, startHostsTarget, testRelease } from "../support/delivery.js";
 import { startSshHost } from "../support/ssh-host.js";
 import type { SshTestHost } from "../support/ssh-host.js";
 import { describeTargetContract } from "./target-contract.js";
@@ -23,13 +23,7 @@ afterAll(async () => {
 describeTargetContract("hosts over SSH", {
   async start() {
     const started = await startHostsTarget({ preview: true, hosts: [{ ssh: host.ssh }] });
-    const status = await started.target.status();
-    return {
-      target: started.target,
-      url: status.url ?? "",
-      previewUrl: status.previewUrl,
-      close: started.close,
-    };
+    return hostsSubject(started);
   },
   // Listening on every address: the proxy comes in over the veth pair, not loopback.
   release: (version, options) =>

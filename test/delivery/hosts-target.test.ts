@@ -1,17 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { startHostsTarget, testRelease, releasesOf } from "../support/delivery.js";
+import { hostsSubject, startHostsTarget, testRelease, releasesOf } from "../support/delivery.js";
 import { describeTargetContract } from "./target-contract.js";
 
 describeTargetContract("hosts (local processes)", {
   async start() {
     const started = await startHostsTarget({ preview: true });
-    const status = await started.target.status();
-    return {
-      target: started.target,
-      url: status.url ?? "",
-      previewUrl: status.previewUrl,
-      close: started.close,
-    };
+    return hostsSubject(started);
   },
   release: (version, options) =>
     testRelease(version, { ...(options?.neverReady ? { neverReady: true } : {}) }),

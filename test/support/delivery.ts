@@ -8,6 +8,8 @@ import { HostsTarget } from "../../src/delivery/hosts-target.js";
 import type { HostRef } from "../../src/delivery/model.js";
 import type { Instance, InstanceExit } from "../../src/delivery/hosts/index.js";
 import { freePort } from "./server-process.js";
+import { startLoad } from "./load-generator.js";
+import type { StartedSubject } from "../delivery/target-contract.js";
 
 /** The directory of the small real service the delivery tests deploy (service.mjs). */
 export const SERVICE_DIR = path.join(
@@ -89,6 +91,18 @@ export async function startHostsTarget(
       await target.close();
       await rm(logDir, { recursive: true, force: true });
     },
+  };
+}
+
+/** A hosts target seen through its proxy: real requests, continuous load while watching. */
+export async function hostsSubject(started: StartedHostsTarget): Promise<StartedSubject> {
+  const status = await started.target.status();
+  return {
+    target: started.target,
+    routed: (n, address = "service") =>
+      releasesOf((address === "preview" ? status.previewUrl : status.url) ?? "", n),
+    watch: () => startLoad(status.url ?? "", { concurrency: 4 }),
+    close: started.close,
   };
 }
 

@@ -1,0 +1,419 @@
+import { createHash } from "node:crypto";
+import type {
+  KubernetesObject,
+  V1Deployment,
+  V1EndpointSlice,
+  V1Pod,
+  V1PodTemplateSpec,
+  V1Service,
+} from "@kubernetes/client-node";
+import type { Release } from "../delivery/model.js";
+import type { DeployTarget, ReleaseStatus, TargetStatus, TrafficSplit } from "../delivery/target.js";
+import { UsageError } from "../errors/index.js";
+import type { Cluster } from "./client.js";
+import { isNotFound, kubernetesError, serverSideApply } from "./client.js";
+
+/** Every object of a service carries its name; a release's Deployment and Pods carry the release too. */
+export const SERVICE_LABEL = "app.kubernetes.io/name";
+export const RELEASE_LABEL = "slipway.dev/release";
+const MANAGED_BY = { "app.kubernetes.io/managed-by": "slipway" };
+/** The split a Service routes, as the target set it; status() reads it back. */
+const TRAFFIC_ANNOTATION = "slipway.dev/traffic";
+
+export interface KubernetesTargetOptions {
+  cluster: Cluster;
+  namespace: string;
+  service: string;
+  /** The Pods of one release: containers, ports, probes. Labels are added by the target. */
+  podTemplate(release: Release): V1PodTemplateSpec;
+  /** The Service's port, sent to the container port named `http` (or the number given). */
+  port?: number;
+  targetPort?: number | string;
+  /** The Deployment's progressDeadlineSeconds: a release not progressing that long fails. Default 600. */
+  progressDeadlineSeconds?: number;
+  /** Polling interval while waiting on the API server. Default 250 ms. */
+  pollMs?: number;
+}
+
+/**
+ * Releases as Deployments, traffic as Services, on a real cluster. Each release of a service is
+ * its own Deployment (`<service>-<version>`, labelled with the release), so that stable, canary
+ * and preview run side by side as the strategies need. The Service `<service>` selects the stable
+ * release's Pods; during a canary it selects the service's Pods of both releases, and the split
+ * follows their ready replicas, as Argo Rollouts' canary without a traffic router. The Service
+ * `<service>-preview` exists while a blue-green preview does.
+ *
+ * Readiness is the Deployment's own: observedGeneration caught up, all replicas updated and
+ * ready; a Progressing condition with reason ProgressDeadlineExceeded fails the scale. After a
+ * traffic change the target waits until the Service's EndpointSlices hold ready endpoints of the
+ * routed releases only, which is what kube-proxy and every gateway read.
+ */
+export class KubernetesTarget implements DeployTarget {
+  readonly kind = "kubernetes";
+  private readonly pollMs: number;
+
+  constructor(private readonly options: KubernetesTargetOptions) {
+    this.pollMs = options.pollMs ?? 250;
+  }
+
+  async status(): Promise<TargetStatus> {
+    const deployments = await this.deployments();
+    const releases: ReleaseStatus[] = deployments.map((d) => ({
+      version: d.metadata?.labels?.[RELEASE_LABEL] ?? "?",
+      desired: d.spec?.replicas ?? 0,
+      ready: d.status?.readyReplicas ?? 0,
+    }));
+    const service = await this.read<V1Service>("v1", "Service", this.options.service);
+    const preview = await this.read<V1Service>("v1", "Service", previewName(this.options.service));
+    const split = parseSplit(service?.metadata?.annotations?.[TRAFFIC_ANNOTATION]);
+    const previewVersion = preview?.spec?.selector?.[RELEASE_LABEL];
+    const host = (name: string) => `http://${name}.${this.options.namespace}.svc:${this.port}`;
+    return {
+      releases,
+      traffic: split && previewVersion ? { ...split, preview: previewVersion } : split,
+      url: host(this.options.service),
+      ...(preview ? { previewUrl: host(previewName(this.options.service)) } : {}),
+    };
+  }
+
+  async scale(release: Release, instances: number, options: { signal?: AbortSignal } = {}): Promise<void> {
+    const name = deploymentName(this.options.service, release.version);
+    if (instances === 0) {
+      await this.deleteDeployment(name, release.version);
+      return;
+    }
+    const template = this.options.podTemplate(release);
+    const labels = this.releaseLabels(release.version);
+    const deployment: V1Deployment = {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name, namespace: this.options.namespace, labels: { ...labels, ...MANAGED_BY } },
+      spec: {
+        replicas: instances,
+        selector: { matchLabels: labels },
+        progressDeadlineSeconds: this.options.progressDeadlineSeconds ?? 600,
+        template: {
+          ...template,
+          metadata: { ...template.metadata, labels: { ...template.metadata?.labels, ...labels } },
+        },
+      },
+    };
+    await this.apply(deployment);
+    await this.waitReady(name, release.version, instances, options.signal);
+  }
+
+  async setTraffic(split: TrafficSplit): Promise<void> {
+    const { service } = this.options;
+    const weight = split.canary === undefined ? 0 : (split.canaryWeight ?? 0);
+    const routed =
+      weight <= 0
+        ? [split.stable]
+        : weight >= 100
+          ? [split.canary ?? ""]
+          : [split.stable, split.canary ?? ""];
+    if (routed.length > 1) await this.checkOnlyRunning(routed);
+    const selector: Record<string, string> =
+      routed.length > 1 ? { [SERVICE_LABEL]: service } : this.releaseLabels(routed[0] ?? "");
+    const stored: TrafficSplit = { stable: split.stable };
+    if (split.canary !== undefined) Object.assign(stored, { canary: split.canary, canaryWeight: weight });
+    await this.apply(this.serviceObject(service, selector, { [TRAFFIC_ANNOTATION]: JSON.stringify(stored) }));
+    if (split.preview !== undefined) {
+      await this.apply(this.serviceObject(previewName(service), this.releaseLabels(split.preview), {}));
+    } else {
+      await this.delete("v1", "Service", previewName(service));
+    }
+    await this.waitRouted(service, routed);
+    if (split.preview !== undefined) await this.waitRouted(previewName(service), [split.preview]);
+  }
+
+  /** Which release each ready endpoint of the Service (or its preview) belongs to, counted. */
+  async endpoints(preview = false): Promise<Record<string, number>> {
+    const service = preview ? previewName(this.options.service) : this.options.service;
+    const slices = await this.list<V1EndpointSlice>(
+      "discovery.k8s.io/v1",
+      "EndpointSlice",
+      `kubernetes.io/service-name=${service}`,
+    );
+    const pods = await this.list<V1Pod>("v1", "Pod", `${SERVICE_LABEL}=${this.options.service}`);
+    const releaseOf = new Map(
+      pods.map((p) => [p.metadata?.name ?? "", p.metadata?.labels?.[RELEASE_LABEL] ?? "?"]),
+    );
+    const counts: Record<string, number> = {};
+    for (const slice of slices) {
+      for (const endpoint of slice.endpoints ?? []) {
+        if (endpoint.conditions?.ready !== true) continue;
+        const release = releaseOf.get(endpoint.targetRef?.name ?? "") ?? "?";
+        counts[release] = (counts[release] ?? 0) + 1;
+      }
+    }
+    return counts;
+  }
+
+  async close(): Promise<void> {
+    for (const d of await this.deployments()) {
+      await this.deleteDeployment(d.metadata?.name ?? "", d.metadata?.labels?.[RELEASE_LABEL] ?? "?");
+    }
+    await this.delete("v1", "Service", this.options.service);
+    await this.delete("v1", "Service", previewName(this.options.service));
+  }
+
+  private get port(): number {
+    return this.options.port ?? 80;
+  }
+
+  private releaseLabels(version: string): Record<string, string> {
+    checkLabelValue(version);
+    return { [SERVICE_LABEL]: this.options.service, [RELEASE_LABEL]: version };
+  }
+
+  private serviceObject(
+    name: string,
+    selector: Record<string, string>,
+    annotations: Record<string, string>,
+  ): V1Service {
+    return {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: {
+        name,
+        namespace: this.options.namespace,
+        labels: { [SERVICE_LABEL]: this.options.service, ...MANAGED_BY },
+        annotations,
+      },
+      spec: {
+        selector,
+        ports: [{ name: "http", port: this.port, targetPort: this.options.targetPort ?? "http" }],
+      },
+    } as V1Service;
+  }
+
+  private async deployments(): Promise<V1Deployment[]> {
+    const list = await this.list<V1Deployment>(
+      "apps/v1",
+      "Deployment",
+      `${SERVICE_LABEL}=${this.options.service}`,
+    );
+    return list
+      .filter((d) => d.metadata?.labels?.[RELEASE_LABEL] !== undefined && !d.metadata?.deletionTimestamp)
+      .sort(
+        (a, b) => created(a) - created(b) || (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""),
+      );
+  }
+
+  /** A canary split selects every Pod of the service: only the two releases may have any. */
+  private async checkOnlyRunning(routed: string[]): Promise<void> {
+    const others = (await this.deployments())
+      .map((d) => d.metadata?.labels?.[RELEASE_LABEL] ?? "?")
+      .filter((v) => !routed.includes(v));
+    if (others.length > 0) {
+      throw new UsageError(
+        `cannot split traffic between ${routed.join(" and ")}: release(s) ${others.join(", ")} of ${this.options.service} also run, and the Service would send them traffic`,
+        { hint: "scale the other releases to 0 first" },
+      );
+    }
+  }
+
+  private async waitReady(
+    name: string,
+    version: string,
+    instances: number,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    for (;;) {
+      signal?.throwIfAborted();
+      const d = await this.read<V1Deployment>("apps/v1", "Deployment", name);
+      if (!d) throw new Error(`release ${version}: its Deployment ${name} disappeared`);
+      const s = d.status ?? {};
+      const caughtUp = (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 1);
+      if (
+        caughtUp &&
+        s.updatedReplicas === instances &&
+        s.replicas === instances &&
+        (s.readyReplicas ?? 0) === instances
+      ) {
+        return;
+      }
+      const progressing = s.conditions?.find((c) => c.type === "Progressing");
+      if (caughtUp && progressing?.reason === "ProgressDeadlineExceeded") {
+        throw new Error(
+          `release ${version}: ${s.readyReplicas ?? 0} of ${instances} instances ready when the progress deadline passed ` +
+            `(${progressing.message ?? "no message"})${await this.podProblems(version)}`,
+        );
+      }
+      await sleep(this.pollMs, signal);
+    }
+  }
+
+  /** Why the release's Pods are not ready, from their conditions: for the failure message. */
+  private async podProblems(version: string): Promise<string> {
+    const pods = await this.list<V1Pod>("v1", "Pod", selectorOf(this.releaseLabels(version)));
+    const reasons = new Set<string>();
+    for (const pod of pods) {
+      const ready = pod.status?.conditions?.find((c) => c.type === "Ready");
+      if (ready?.status !== "True")
+        reasons.add(`${pod.status?.phase ?? "?"}, ${ready?.reason ?? "not ready"}`);
+    }
+    return reasons.size > 0 ? `; pods: ${[...reasons].join("; ")}` : "";
+  }
+
+  /** Until the Service's ready endpoints are the routed releases' ready Pods, and only those. */
+  private async waitRouted(service: string, routed: string[]): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const counts = await this.endpoints(service !== this.options.service);
+      const ready = await this.readyPods();
+      const stray = Object.keys(counts).filter((r) => !routed.includes(r));
+      const missing = routed.filter((r) => (ready.get(r) ?? 0) !== (counts[r] ?? 0));
+      if (stray.length === 0 && missing.length === 0) return;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `the Service ${service} did not converge on ${routed.join(", ")}: endpoints ${JSON.stringify(counts)}`,
+        );
+      }
+      await sleep(this.pollMs);
+    }
+  }
+
+  private async readyPods(): Promise<Map<string, number>> {
+    const pods = await this.list<V1Pod>("v1", "Pod", `${SERVICE_LABEL}=${this.options.service}`);
+    const ready = new Map<string, number>();
+    for (const pod of pods) {
+      if (pod.metadata?.deletionTimestamp) continue;
+      if (pod.status?.conditions?.find((c) => c.type === "Ready")?.status !== "True") continue;
+      const release = pod.metadata?.labels?.[RELEASE_LABEL] ?? "?";
+      ready.set(release, (ready.get(release) ?? 0) + 1);
+    }
+    return ready;
+  }
+
+  /** Deletes a release's Deployment and waits until its Pods are gone (and so out of every Service). */
+  private async deleteDeployment(name: string, version: string): Promise<void> {
+    await this.delete("apps/v1", "Deployment", name);
+    const selector = selectorOf(this.releaseLabels(version));
+    const deadline = Date.now() + 60_000;
+    while ((await this.list<V1Pod>("v1", "Pod", selector)).length > 0) {
+      if (Date.now() > deadline) throw new Error(`release ${version}: its Pods were not gone within 60 s`);
+      await sleep(this.pollMs);
+    }
+  }
+
+  private async apply(object: KubernetesObject): Promise<void> {
+    // The target owns these objects: it takes fields back from other managers.
+    await serverSideApply(this.options.cluster, object, { force: true });
+  }
+
+  private async read<T extends KubernetesObject>(
+    apiVersion: string,
+    kind: string,
+    name: string,
+  ): Promise<T | undefined> {
+    try {
+      return await this.options.cluster.objects.read<T>({
+        apiVersion,
+        kind,
+        metadata: { name, namespace: this.options.namespace },
+      });
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw kubernetesError(`cannot read ${kind} ${this.options.namespace}/${name}`, error);
+    }
+  }
+
+  private async list<T extends KubernetesObject>(
+    apiVersion: string,
+    kind: string,
+    labelSelector: string,
+  ): Promise<T[]> {
+    try {
+      const list = await this.options.cluster.objects.list<T>(
+        apiVersion,
+        kind,
+        this.options.namespace,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        labelSelector,
+      );
+      return list.items;
+    } catch (error) {
+      throw kubernetesError(`cannot list ${kind} in ${this.options.namespace}`, error);
+    }
+  }
+
+  /** Deployments in the foreground (gone only once their Pods are); Services in the background. */
+  private async delete(apiVersion: string, kind: string, name: string): Promise<void> {
+    try {
+      await this.options.cluster.objects.delete(
+        { apiVersion, kind, metadata: { name, namespace: this.options.namespace } },
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        kind === "Deployment" ? "Foreground" : "Background",
+      );
+    } catch (error) {
+      if (!isNotFound(error))
+        throw kubernetesError(`cannot delete ${kind} ${this.options.namespace}/${name}`, error);
+    }
+  }
+}
+
+function created(object: KubernetesObject): number {
+  return new Date(object.metadata?.creationTimestamp ?? 0).getTime();
+}
+
+function previewName(service: string): string {
+  return `${service}-preview`;
+}
+
+/**
+ * `<service>-<version>` as a DNS label: lowercase, characters other than letters and digits as
+ * `-`, and a hash suffix when that had to change or shorten the version (so v1.0 and v1-0 differ).
+ */
+export function deploymentName(service: string, version: string): string {
+  const cleaned = version.toLowerCase().replace(/[^a-z0-9-]/g, "-");
+  const name = `${service}-${cleaned}`.replace(/-+$/, "");
+  if (cleaned === version && name.length <= 63) return name;
+  const hash = createHash("sha256").update(version).digest("hex").slice(0, 8);
+  return `${name.slice(0, 63 - 9).replace(/-+$/, "")}-${hash}`;
+}
+
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+function checkLabelValue(version: string): void {
+  if (version.length > 63 || !LABEL_VALUE.test(version)) {
+    throw new UsageError(`release version "${version}" cannot be a Kubernetes label value`, {
+      hint: "use at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
+    });
+  }
+}
+
+function selectorOf(labels: Record<string, string>): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
+}
+
+function parseSplit(value: string | undefined): TrafficSplit | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return JSON.parse(value) as TrafficSplit;
+  } catch {
+    return undefined;
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason as Error);
+      },
+      { once: true },
+    );
+  });
+}
