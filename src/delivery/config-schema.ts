@@ -70,8 +70,35 @@ const strategy = z
   })
   .meta({ description: "Exactly one of rolling, blueGreen, canary. Default: rolling." });
 
+const kubernetesService = z
+  .strictObject({
+    image: z
+      .string()
+      .min(1)
+      .meta({ description: "The container image; `{{version}}` becomes the release's version." }),
+    port: z
+      .number()
+      .int()
+      .min(1)
+      .max(65535)
+      .optional()
+      .meta({ description: "The container's port. Default 8080." }),
+    resources: z
+      .strictObject({
+        requests: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).optional(),
+        limits: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).optional(),
+      })
+      .optional(),
+  })
+  .meta({ description: "How the service runs in environments on Kubernetes." });
+
 export const serviceSchema = z.strictObject({
-  command: z.string().min(1).meta({ description: "Run with bash in the release's directory; PORT is set." }),
+  command: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: "Run with bash in the release's directory on hosts; PORT is set." }),
+  kubernetes: kubernetesService.optional(),
   env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).optional(),
   instances: z.number().int().min(1).optional().meta({ description: "Default 1." }),
   readiness: probe.optional(),
@@ -168,10 +195,22 @@ export const environmentSchema = z.strictObject({
     .array(z.union([z.literal("local"), z.strictObject({ ssh: sshHost })]))
     .optional()
     .meta({ description: "Where instances run, spread in order. Default: this machine." }),
+  kubernetes: z
+    .strictObject({
+      namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "a Kubernetes namespace name"),
+      kubeconfig: z.string().optional().meta({ description: "Default: $KUBECONFIG or ~/.kube/config." }),
+      context: z.string().optional(),
+      "progress-deadline": duration.optional().meta({ description: "Default 10m." }),
+    })
+    .optional()
+    .meta({ description: "Run the services as Deployments in this namespace instead of on hosts." }),
   services: z.record(
     z.string(),
     z.strictObject({
-      listen: z.string().meta({ description: "host:port of the service's proxy in this environment." }),
+      listen: z
+        .string()
+        .optional()
+        .meta({ description: "host:port of the service's proxy in this environment (hosts only)." }),
       "preview-listen": z.string().optional(),
       instances: z.number().int().min(1).optional(),
     }),

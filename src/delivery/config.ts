@@ -219,9 +219,33 @@ function serviceConfig(
     }
     strategy = { kind: "rolling", maxSurge, maxUnavailable };
   }
+  if (doc.command === undefined && doc.kubernetes === undefined) {
+    report(
+      path,
+      "a service needs a command (to run on hosts) or kubernetes.image (to run on Kubernetes)",
+      "e.g. command: node server.js, or kubernetes: { image: registry.example/web:{{version}} }",
+    );
+  }
+  const k8s = doc.kubernetes;
   return {
     name,
-    command: doc.command,
+    ...(doc.command === undefined ? {} : { command: doc.command }),
+    ...(k8s
+      ? {
+          kubernetes: {
+            image: k8s.image,
+            port: k8s.port ?? 8080,
+            ...(k8s.resources
+              ? {
+                  resources: {
+                    ...(k8s.resources.requests ? { requests: k8s.resources.requests } : {}),
+                    ...(k8s.resources.limits ? { limits: k8s.resources.limits } : {}),
+                  },
+                }
+              : {}),
+          },
+        }
+      : {}),
     env: doc.env ?? {},
     instances: doc.instances ?? 1,
     ...(doc.readiness ? { readiness: probe(doc.readiness, [...path, "readiness"], report) } : {}),
@@ -299,9 +323,41 @@ function environmentConfig(
       report([...path, "branches", i], `invalid branch pattern "${branch}": ${(error as Error).message}`);
     }
   }
+  if (doc.kubernetes && doc.hosts) {
+    report([...path, "hosts"], "an environment runs on hosts or on kubernetes, not both");
+  }
   for (const service of Object.keys(doc.services)) {
-    if (!config.services[service])
-      report([...path, "services", service], `no service "${service}"`, known(config.services, "services"));
+    const at = [...path, "services", service];
+    const declared = config.services[service];
+    if (!declared) report(at, `no service "${service}"`, known(config.services, "services"));
+    const placement = doc.services[service];
+    if (doc.kubernetes) {
+      if (declared && !declared.kubernetes) {
+        report(
+          at,
+          `service "${service}" has no kubernetes.image to run here`,
+          `add kubernetes: { image: ... } to services.${service}`,
+        );
+      }
+      for (const key of ["listen", "preview-listen"] as const) {
+        if (placement?.[key] !== undefined) {
+          report(
+            [...at, key],
+            `${key} is for hosts: on Kubernetes the Services are ${service} and ${service}-preview`,
+          );
+        }
+      }
+    } else {
+      if (declared && declared.command === undefined) {
+        report(
+          at,
+          `service "${service}" has no command to run on hosts`,
+          `add command: ... to services.${service}`,
+        );
+      }
+      if (placement?.listen === undefined)
+        report(at, "listen is required on hosts", "host:port, e.g. 127.0.0.1:8080");
+    }
     for (const key of ["listen", "preview-listen"] as const) {
       const address = doc.services[service]?.[key];
       if (address !== undefined && parseListen(address) === undefined) {
@@ -327,6 +383,7 @@ function environmentConfig(
         },
   );
   const gate = doc["slo-gate"];
+  const k8s = doc.kubernetes;
   const approval = doc.approval === true ? { role: "operator" as const } : doc.approval || undefined;
   return {
     name,
@@ -345,11 +402,21 @@ function environmentConfig(
         }
       : {}),
     hosts,
+    ...(k8s
+      ? {
+          kubernetes: {
+            namespace: k8s.namespace,
+            ...(k8s.kubeconfig ? { kubeconfig: k8s.kubeconfig } : {}),
+            ...(k8s.context ? { context: k8s.context } : {}),
+            progressDeadlineSeconds: Math.ceil(parseDuration(k8s["progress-deadline"] ?? "10m") / 1000),
+          },
+        }
+      : {}),
     services: Object.fromEntries(
       Object.entries(doc.services).map(([service, s]) => [
         service,
         {
-          listen: s.listen,
+          ...(s.listen ? { listen: s.listen } : {}),
           ...(s["preview-listen"] ? { previewListen: s["preview-listen"] } : {}),
           ...(s.instances ? { instances: s.instances } : {}),
         },

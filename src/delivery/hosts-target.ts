@@ -1,3 +1,4 @@
+import { UsageError } from "../errors/index.js";
 import { mkdir } from "node:fs/promises";
 import { createServer } from "node:net";
 import path from "node:path";
@@ -160,6 +161,11 @@ export class HostsTarget implements DeployTarget {
       }
     }
     const config = release.config;
+    if (config.command === undefined) {
+      throw new UsageError(`service ${release.service} has no command to run on hosts`, {
+        hint: `add command: ... to services.${release.service} in slipway.yaml`,
+      });
+    }
     const instance = startInstance({
       id,
       command: config.command,

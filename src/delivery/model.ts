@@ -57,13 +57,30 @@ export interface AnalysisTemplate {
 /** How a service runs and ships: what the release's files are started with, and how it rolls out. */
 export interface ServiceConfig {
   name: string;
-  /** Run with bash in the release's directory; PORT is set for each instance. */
-  command: string;
+  /** On hosts: run with bash in the release's directory; PORT is set for each instance. */
+  command?: string;
+  /** On Kubernetes: the container. */
+  kubernetes?: KubernetesServiceConfig;
   env: Record<string, string>;
   instances: number;
   readiness?: Probe;
   liveness?: Probe;
   strategy: Strategy;
+}
+
+export interface KubernetesServiceConfig {
+  /** `{{version}}` becomes the release's version. */
+  image: string;
+  port: number;
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+}
+
+/** An environment on a Kubernetes cluster: each release a Deployment in `namespace`. */
+export interface KubernetesEnvironment {
+  namespace: string;
+  kubeconfig?: string;
+  context?: string;
+  progressDeadlineSeconds: number;
 }
 
 export type HostRef = { local: true } | { ssh: SshHost };
@@ -84,8 +101,8 @@ export interface SloGateConfig {
 }
 
 export interface EnvironmentServiceConfig {
-  /** Where the weighted proxy listens, `host:port`. */
-  listen: string;
+  /** Where the weighted proxy listens, `host:port` (hosts only). */
+  listen?: string;
   /** Where a blue-green preview is reachable, `host:port`. */
   previewListen?: string;
   instances?: number;
@@ -100,6 +117,8 @@ export interface EnvironmentConfig {
   freeze: FreezeWindow[];
   sloGate?: SloGateConfig;
   hosts: HostRef[];
+  /** Instead of hosts: a namespace of a Kubernetes cluster. */
+  kubernetes?: KubernetesEnvironment;
   services: Record<string, EnvironmentServiceConfig>;
 }
 

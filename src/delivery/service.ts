@@ -9,6 +9,7 @@ import type { DeploymentRecord, ReleaseRecord, Store } from "../store/index.js";
 import { loadDeliveryConfig, parseListen } from "./config.js";
 import { RolloutControl } from "./control.js";
 import { HostsTarget } from "./hosts-target.js";
+import { kubernetesTarget } from "../kubernetes/pod-template.js";
 import { reapOrphans } from "./hosts/orphans.js";
 import type { DeliveryConfig, EnvironmentConfig, Release } from "./model.js";
 import { checkProtection } from "./protection.js";
@@ -511,7 +512,12 @@ export class DeliveryService {
     let target = this.#targets.get(key);
     if (!target) {
       const placement = environment.services[service];
-      const listen = placement && parseListen(placement.listen);
+      if (placement && environment.kubernetes) {
+        target = Promise.resolve(kubernetesTarget(environment.kubernetes, service));
+        this.#targets.set(key, target);
+        return target;
+      }
+      const listen = placement?.listen === undefined ? undefined : parseListen(placement.listen);
       if (!placement || !listen)
         throw new UsageError(`environment ${environment.name} does not run ${service}`);
       const preview = placement.previewListen ? parseListen(placement.previewListen) : undefined;

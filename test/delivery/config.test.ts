@@ -142,6 +142,51 @@ environments:
     expect(messages.some((m) => m.includes("failureCondition") || m.includes("result >"))).toBe(true);
   });
 
+  it("loads an environment on Kubernetes and says where services cannot run", () => {
+    const { config, diagnostics } = load(`services:
+  web:
+    kubernetes: { image: "registry.example/web:{{version}}", resources: { requests: { cpu: 100m } } }
+  worker:
+    command: ./worker
+  nothing:
+    instances: 2
+environments:
+  prod:
+    kubernetes: { namespace: shop-prod, progress-deadline: 2m }
+    services:
+      web: {}
+      worker: {}
+  hosted:
+    services:
+      web: { listen: "127.0.0.1:8080" }
+  both:
+    hosts: [local]
+    kubernetes: { namespace: both }
+    services:
+      web: { listen: "127.0.0.1:8081" }
+`);
+    expect(diagnostics.map((d) => `${d.position.line}:${d.position.column} ${d.message}`)).toEqual([
+      "7:5 a service needs a command (to run on hosts) or kubernetes.image (to run on Kubernetes)",
+      '13:15 service "worker" has no kubernetes.image to run here',
+      '16:12 service "web" has no command to run on hosts',
+      "18:12 an environment runs on hosts or on kubernetes, not both",
+      "21:22 listen is for hosts: on Kubernetes the Services are web and web-preview",
+    ]);
+    const bad = load(`environments:\n  prod:\n    kubernetes: { namespace: Bad_Name }\n    services: {}\n`);
+    expect(bad.diagnostics.map((d) => `${d.position.line}:${d.position.column} ${d.message}`)).toEqual([
+      "3:30 environments.prod.kubernetes.namespace: a Kubernetes namespace name",
+    ]);
+    expect(config.services["web"]?.kubernetes).toEqual({
+      image: "registry.example/web:{{version}}",
+      port: 8080,
+      resources: { requests: { cpu: "100m" } },
+    });
+    expect(config.environments["prod"]?.kubernetes).toEqual({
+      namespace: "shop-prod",
+      progressDeadlineSeconds: 120,
+    });
+  });
+
   it("parses durations as the schema spells them", () => {
     expect(parseDuration("1h30m")).toBe(5_400_000);
     expect(parseDuration("500ms")).toBe(500);

@@ -1,0 +1,149 @@
+import { writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cliAsync } from "../support/cli.js";
+import type { ControlPlane } from "../support/kubernetes.js";
+import { startControlPlane } from "../support/kubernetes.js";
+import { api, commitAll, gitRepo, startServe } from "../support/slipway-server.js";
+import type { ServerProcess } from "../support/slipway-server.js";
+
+/**
+ * `slipway serve` deploying to an environment on Kubernetes, driven by the CLI as a user would:
+ * a real control plane (kwok as the node), each release a Deployment, the Service switched by
+ * the canary strategy. The canary's error ratio comes from a small metrics endpoint of the test:
+ * no container runs under kwok, so nothing else could measure it.
+ */
+
+let plane: ControlPlane;
+let server: ServerProcess;
+let metrics: Server;
+let repo: string;
+const errorRatio: Record<string, number> = { v1: 0, v2: 0.3, v3: 0 };
+
+function slipwayYaml(metricsUrl: string): string {
+  return `name: shop
+services:
+  web:
+    kubernetes: { image: "registry.example/shop/web:{{version}}", port: 8080 }
+    instances: 2
+    readiness: { http: { path: /healthz } }
+    strategy:
+      canary:
+        steps:
+          - setWeight: 50
+          - analysis: { templates: [{ templateName: error-rate }] }
+analysis:
+  error-rate:
+    metrics:
+      - name: error-ratio
+        interval: 300ms
+        count: 3
+        failureLimit: 1
+        successCondition: "result <= 0.01"
+        provider:
+          web: { url: "${metricsUrl}/?release={{args.canary}}", jsonPath: "$.errorRatio" }
+environments:
+  prod:
+    kubernetes: { namespace: shop-prod, kubeconfig: ${JSON.stringify(plane.kubeconfig)}, progress-deadline: 20s }
+    services:
+      web: {}
+`;
+}
+
+async function slipway(...args: string[]) {
+  return cliAsync(repo, [...args, "--project", "shop", "--server", server.url, "--token", server.adminToken]);
+}
+
+async function deploy(version: string) {
+  const result = await slipway("deploy", "web", version, "--environment", "prod", "--dir", repo);
+  return { status: result.status, out: result.stdout + result.stderr };
+}
+
+async function kubectlJson<T>(...args: string[]): Promise<T> {
+  return JSON.parse(await plane.kubectl(...args, "-n", "shop-prod", "-o", "json")) as T;
+}
+
+beforeAll(async () => {
+  plane = await startControlPlane();
+  await plane.kubectl("create", "namespace", "shop-prod");
+  metrics = createServer((req, res) => {
+    const version = new URL(req.url ?? "/", "http://x").searchParams.get("release") ?? "";
+    res.setHeader("content-type", "application/json");
+    res.end(JSON.stringify({ errorRatio: errorRatio[version] ?? 1 }));
+  });
+  await new Promise<void>((resolve) => metrics.listen(0, "127.0.0.1", resolve));
+  server = await startServe({});
+  repo = gitRepo({});
+  writeFileSync(
+    path.join(repo, "slipway.yaml"),
+    slipwayYaml(`http://127.0.0.1:${(metrics.address() as AddressInfo).port}`),
+  );
+  commitAll(repo, "shop on kubernetes");
+  expect(
+    (await api(server.url, server.adminToken, "POST", "/api/projects", { name: "shop", repo })).status,
+  ).toBe(201);
+  const applied = await slipway("env", "apply");
+  expect(applied.stderr).toBe("");
+}, 120_000);
+
+afterAll(async () => {
+  await server?.stop();
+  metrics?.close();
+  await plane?.stop();
+});
+
+interface Items<T> {
+  items: T[];
+}
+interface Deployment {
+  metadata: { name: string };
+  spec: { replicas: number; template: { spec: { containers: { image: string }[] } } };
+  status: { readyReplicas?: number };
+}
+
+describe("deployments to an environment on Kubernetes through slipway serve", () => {
+  it("deploys the first release as a Deployment with the image of its version, behind the Service", async () => {
+    const first = await deploy("v1");
+    expect(first.out).toContain("succeeded");
+    expect(first.status).toBe(0);
+    const deployments = await kubectlJson<Items<Deployment>>("get", "deployments");
+    expect(deployments.items.map((d) => [d.metadata.name, d.spec.replicas, d.status.readyReplicas])).toEqual([
+      ["web-v1", 2, 2],
+    ]);
+    expect(deployments.items[0]?.spec.template.spec.containers[0]?.image).toBe(
+      "registry.example/shop/web:v1",
+    );
+    const service = await kubectlJson<{ spec: { selector: Record<string, string> } }>(
+      "get",
+      "service",
+      "web",
+    );
+    expect(service.spec.selector["slipway.dev/release"]).toBe("v1");
+  }, 60_000);
+
+  it("rolls back a canary that fails its analysis: the Service selects v1 again and v2's Deployment is gone", async () => {
+    const bad = await deploy("v2");
+    expect(bad.out).toMatch(/traffic: stable v1, 50% to v2/);
+    expect(bad.out).toMatch(/aborted: analysis error-rate failed: error-ratio failed/);
+    expect(bad.status).toBe(1);
+    const deployments = await kubectlJson<Items<Deployment>>("get", "deployments");
+    expect(deployments.items.map((d) => d.metadata.name)).toEqual(["web-v1"]);
+    const service = await kubectlJson<{ spec: { selector: Record<string, string> } }>(
+      "get",
+      "service",
+      "web",
+    );
+    expect(service.spec.selector["slipway.dev/release"]).toBe("v1");
+  }, 60_000);
+
+  it("promotes a healthy canary", async () => {
+    const good = await deploy("v3");
+    expect(good.out).toMatch(/analysis error-rate: Successful/);
+    expect(good.status).toBe(0);
+    const deployments = await kubectlJson<Items<Deployment>>("get", "deployments");
+    expect(deployments.items.map((d) => [d.metadata.name, d.status.readyReplicas])).toEqual([["web-v3", 2]]);
+  }, 60_000);
+});
