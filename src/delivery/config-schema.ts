@@ -201,6 +201,23 @@ export const environmentSchema = z.strictObject({
       kubeconfig: z.string().optional().meta({ description: "Default: $KUBECONFIG or ~/.kube/config." }),
       context: z.string().optional(),
       "progress-deadline": duration.optional().meta({ description: "Default 10m." }),
+      "gateway-api": z
+        .strictObject({
+          parentRefs: z
+            .array(
+              z.strictObject({
+                name: z.string().min(1),
+                namespace: z.string().optional(),
+                sectionName: z.string().optional(),
+              }),
+            )
+            .min(1),
+          hostnames: z.array(z.string()).optional(),
+        })
+        .optional()
+        .meta({
+          description: "Split canary traffic exactly by weight with an HTTPRoute attached to these Gateways.",
+        }),
     })
     .optional()
     .meta({ description: "Run the services as Deployments in this namespace instead of on hosts." }),

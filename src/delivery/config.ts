@@ -409,6 +409,18 @@ function environmentConfig(
             ...(k8s.kubeconfig ? { kubeconfig: k8s.kubeconfig } : {}),
             ...(k8s.context ? { context: k8s.context } : {}),
             progressDeadlineSeconds: Math.ceil(parseDuration(k8s["progress-deadline"] ?? "10m") / 1000),
+            ...(k8s["gateway-api"]
+              ? {
+                  gatewayApi: {
+                    parentRefs: k8s["gateway-api"].parentRefs.map((r) => ({
+                      name: r.name,
+                      ...(r.namespace ? { namespace: r.namespace } : {}),
+                      ...(r.sectionName ? { sectionName: r.sectionName } : {}),
+                    })),
+                    ...(k8s["gateway-api"].hostnames ? { hostnames: k8s["gateway-api"].hostnames } : {}),
+                  },
+                }
+              : {}),
           },
         }
       : {}),

@@ -81,6 +81,11 @@ export interface KubernetesEnvironment {
   kubeconfig?: string;
   context?: string;
   progressDeadlineSeconds: number;
+  /** Canary weights through a Gateway API HTTPRoute instead of replica ratios. */
+  gatewayApi?: {
+    parentRefs: { name: string; namespace?: string; sectionName?: string }[];
+    hostnames?: string[];
+  };
 }
 
 export type HostRef = { local: true } | { ssh: SshHost };

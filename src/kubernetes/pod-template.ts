@@ -12,6 +12,7 @@ export function kubernetesTarget(environment: KubernetesEnvironment, service: st
     namespace: environment.namespace,
     service,
     progressDeadlineSeconds: environment.progressDeadlineSeconds,
+    ...(environment.gatewayApi ? { gatewayApi: environment.gatewayApi } : {}),
     podTemplate,
   });
 }

@@ -33,6 +33,27 @@ export interface KubernetesTargetOptions {
   progressDeadlineSeconds?: number;
   /** Polling interval while waiting on the API server. Default 250 ms. */
   pollMs?: number;
+  /**
+   * Split canary traffic by weight with a Gateway API HTTPRoute `<service>` attached to these
+   * Gateways, over one Service per release, instead of by replica ratio on one Service.
+   */
+  gatewayApi?: { parentRefs: ParentRef[]; hostnames?: string[] };
+}
+
+export interface ParentRef {
+  name: string;
+  namespace?: string;
+  sectionName?: string;
+}
+
+const GATEWAY_VERSION = "gateway.networking.k8s.io/v1";
+
+interface HttpRoute extends KubernetesObject {
+  spec?: {
+    parentRefs?: ParentRef[];
+    hostnames?: string[];
+    rules?: { backendRefs?: { name: string; port?: number; weight?: number }[] }[];
+  };
 }
 
 /**
@@ -111,24 +132,63 @@ export class KubernetesTarget implements DeployTarget {
         : weight >= 100
           ? [split.canary ?? ""]
           : [split.stable, split.canary ?? ""];
-    if (routed.length > 1) await this.checkOnlyRunning(routed);
-    const selector: Record<string, string> =
-      routed.length > 1 ? { [SERVICE_LABEL]: service } : this.releaseLabels(routed[0] ?? "");
+    const gateway = this.options.gatewayApi;
     const stored: TrafficSplit = { stable: split.stable };
     if (split.canary !== undefined) Object.assign(stored, { canary: split.canary, canaryWeight: weight });
-    await this.apply(this.serviceObject(service, selector, { [TRAFFIC_ANNOTATION]: JSON.stringify(stored) }));
+    const annotations = { [TRAFFIC_ANNOTATION]: JSON.stringify(stored) };
+    if (gateway) {
+      // The route splits by weight, exactly; the Service keeps in-cluster callers on the stable release.
+      const inCluster = weight >= 100 ? (split.canary ?? "") : split.stable;
+      await this.apply(this.serviceObject(service, this.releaseLabels(inCluster), annotations));
+      const backends = routed.map((version) => ({
+        version,
+        weight: routed.length === 1 ? 100 : version === split.stable ? 100 - weight : weight,
+      }));
+      for (const b of backends) {
+        await this.apply(
+          this.serviceObject(deploymentName(service, b.version), this.releaseLabels(b.version), {}),
+        );
+      }
+      await this.apply(this.httpRoute(gateway, backends));
+      for (const b of backends) await this.waitRouted(deploymentName(service, b.version), [b.version]);
+      await this.waitRouted(service, [inCluster]);
+    } else {
+      if (routed.length > 1) await this.checkOnlyRunning(routed);
+      const selector: Record<string, string> =
+        routed.length > 1 ? { [SERVICE_LABEL]: service } : this.releaseLabels(routed[0] ?? "");
+      await this.apply(this.serviceObject(service, selector, annotations));
+      await this.waitRouted(service, routed);
+    }
     if (split.preview !== undefined) {
       await this.apply(this.serviceObject(previewName(service), this.releaseLabels(split.preview), {}));
+      await this.waitRouted(previewName(service), [split.preview]);
     } else {
       await this.delete("v1", "Service", previewName(service));
     }
-    await this.waitRouted(service, routed);
-    if (split.preview !== undefined) await this.waitRouted(previewName(service), [split.preview]);
   }
 
   /** Which release each ready endpoint of the Service (or its preview) belongs to, counted. */
-  async endpoints(preview = false): Promise<Record<string, number>> {
-    const service = preview ? previewName(this.options.service) : this.options.service;
+  endpoints(preview = false): Promise<Record<string, number>> {
+    return this.endpointsOf(preview ? previewName(this.options.service) : this.options.service);
+  }
+
+  /**
+   * With the Gateway API: the HTTPRoute's backends as the API server stored them, each with the
+   * release its Service selects and that Service's ready endpoints.
+   */
+  async routes(): Promise<{ release: string; weight: number; ready: number }[]> {
+    const route = await this.read<HttpRoute>(GATEWAY_VERSION, "HTTPRoute", this.options.service);
+    const result = [];
+    for (const ref of route?.spec?.rules?.[0]?.backendRefs ?? []) {
+      const svc = await this.read<V1Service>("v1", "Service", ref.name);
+      const release = svc?.spec?.selector?.[RELEASE_LABEL] ?? "?";
+      const counts = await this.endpointsOf(ref.name);
+      result.push({ release, weight: ref.weight ?? 1, ready: counts[release] ?? 0 });
+    }
+    return result;
+  }
+
+  private async endpointsOf(service: string): Promise<Record<string, number>> {
     const slices = await this.list<V1EndpointSlice>(
       "discovery.k8s.io/v1",
       "EndpointSlice",
@@ -153,8 +213,37 @@ export class KubernetesTarget implements DeployTarget {
     for (const d of await this.deployments()) {
       await this.deleteDeployment(d.metadata?.name ?? "", d.metadata?.labels?.[RELEASE_LABEL] ?? "?");
     }
+    if (this.options.gatewayApi) await this.delete(GATEWAY_VERSION, "HTTPRoute", this.options.service);
     await this.delete("v1", "Service", this.options.service);
     await this.delete("v1", "Service", previewName(this.options.service));
+  }
+
+  private httpRoute(
+    gateway: NonNullable<KubernetesTargetOptions["gatewayApi"]>,
+    backends: { version: string; weight: number }[],
+  ): HttpRoute {
+    return {
+      apiVersion: GATEWAY_VERSION,
+      kind: "HTTPRoute",
+      metadata: {
+        name: this.options.service,
+        namespace: this.options.namespace,
+        labels: { [SERVICE_LABEL]: this.options.service, ...MANAGED_BY },
+      },
+      spec: {
+        parentRefs: gateway.parentRefs,
+        ...(gateway.hostnames ? { hostnames: gateway.hostnames } : {}),
+        rules: [
+          {
+            backendRefs: backends.map((b) => ({
+              name: deploymentName(this.options.service, b.version),
+              port: this.port,
+              weight: b.weight,
+            })),
+          },
+        ],
+      },
+    };
   }
 
   private get port(): number {
@@ -260,7 +349,7 @@ export class KubernetesTarget implements DeployTarget {
   private async waitRouted(service: string, routed: string[]): Promise<void> {
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const counts = await this.endpoints(service !== this.options.service);
+      const counts = await this.endpointsOf(service);
       const ready = await this.readyPods();
       const stray = Object.keys(counts).filter((r) => !routed.includes(r));
       const missing = routed.filter((r) => (ready.get(r) ?? 0) !== (counts[r] ?? 0));
@@ -288,6 +377,7 @@ export class KubernetesTarget implements DeployTarget {
 
   /** Deletes a release's Deployment and waits until its Pods are gone (and so out of every Service). */
   private async deleteDeployment(name: string, version: string): Promise<void> {
+    if (this.options.gatewayApi) await this.delete("v1", "Service", name);
     await this.delete("apps/v1", "Deployment", name);
     const selector = selectorOf(this.releaseLabels(version));
     const deadline = Date.now() + 60_000;

@@ -152,7 +152,10 @@ environments:
     instances: 2
 environments:
   prod:
-    kubernetes: { namespace: shop-prod, progress-deadline: 2m }
+    kubernetes:
+      namespace: shop-prod
+      progress-deadline: 2m
+      gateway-api: { parentRefs: [{ name: public, namespace: gateways }] }
     services:
       web: {}
       worker: {}
@@ -167,10 +170,10 @@ environments:
 `);
     expect(diagnostics.map((d) => `${d.position.line}:${d.position.column} ${d.message}`)).toEqual([
       "7:5 a service needs a command (to run on hosts) or kubernetes.image (to run on Kubernetes)",
-      '13:15 service "worker" has no kubernetes.image to run here',
-      '16:12 service "web" has no command to run on hosts',
-      "18:12 an environment runs on hosts or on kubernetes, not both",
-      "21:22 listen is for hosts: on Kubernetes the Services are web and web-preview",
+      '16:15 service "worker" has no kubernetes.image to run here',
+      '19:12 service "web" has no command to run on hosts',
+      "21:12 an environment runs on hosts or on kubernetes, not both",
+      "24:22 listen is for hosts: on Kubernetes the Services are web and web-preview",
     ]);
     const bad = load(`environments:\n  prod:\n    kubernetes: { namespace: Bad_Name }\n    services: {}\n`);
     expect(bad.diagnostics.map((d) => `${d.position.line}:${d.position.column} ${d.message}`)).toEqual([
@@ -184,6 +187,7 @@ environments:
     expect(config.environments["prod"]?.kubernetes).toEqual({
       namespace: "shop-prod",
       progressDeadlineSeconds: 120,
+      gatewayApi: { parentRefs: [{ name: "public", namespace: "gateways" }] },
     });
   });
 

@@ -30,6 +30,7 @@ let cluster: Cluster;
 beforeAll(async () => {
   plane = await startControlPlane();
   cluster = connect({ kubeconfig: plane.kubeconfig });
+  await plane.installGatewayApi();
 }, 120_000);
 
 afterAll(async () => {
@@ -47,10 +48,13 @@ function release(version: string, options: { neverReady?: boolean } = {}): Relea
   return testRelease(version, options.neverReady ? { env: { SIMULATED_READINESS: "fail" } } : {});
 }
 
-async function startTarget(ns?: string): Promise<KubernetesTarget> {
+const GATEWAY = { parentRefs: [{ name: "public", namespace: "gateways" }], hostnames: ["shop.example"] };
+
+async function startTarget(ns?: string, options: { gateway?: boolean } = {}): Promise<KubernetesTarget> {
   return new KubernetesTarget({
     cluster,
     namespace: ns ?? (await namespace()),
+    ...(options.gateway ? { gatewayApi: GATEWAY } : {}),
     service: "web",
     progressDeadlineSeconds: 5,
     pollMs: 100,
@@ -82,6 +86,23 @@ async function routed(target: KubernetesTarget, n: number, preview = false): Pro
   for (let i = 0; i < n; i++) {
     const r = endpoints[i % endpoints.length] ?? "no endpoint";
     counts[r] = (counts[r] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/**
+ * `n` requests as a gateway would send them through the HTTPRoute: split exactly by the backends'
+ * weights (as the hosts proxy counts), each backend needing ready endpoints.
+ */
+async function routedByGateway(target: KubernetesTarget, n: number): Promise<Record<string, number>> {
+  const backends = (await target.routes()).filter((b) => b.ready > 0 && b.weight > 0);
+  const total = backends.reduce((sum, b) => sum + b.weight, 0);
+  const counts: Record<string, number> = {};
+  let given = 0;
+  for (const [i, b] of backends.entries()) {
+    const share = i === backends.length - 1 ? n - given : Math.round((n * b.weight) / total);
+    counts[b.release] = share;
+    given += share;
   }
   return counts;
 }
@@ -126,7 +147,47 @@ describeTargetContract("kubernetes (real API server, kwok node)", {
   release,
 });
 
+describeTargetContract("kubernetes with a Gateway API HTTPRoute (real CRDs, no gateway running)", {
+  async start() {
+    const target = await startTarget(undefined, { gateway: true });
+    return {
+      target,
+      routed: (n, address) => (address === "preview" ? routed(target, n, true) : routedByGateway(target, n)),
+      watch: () => watchEndpoints(target),
+      close: () => target.close(),
+    };
+  },
+  release,
+});
+
 describe("the kubernetes target", () => {
+  it("splits a canary by HTTPRoute weights over one Service per release, whatever the replica counts", async () => {
+    const ns = await namespace();
+    const target = await startTarget(ns, { gateway: true });
+    await target.scale(release("v1"), 3);
+    await target.scale(release("v2"), 1);
+    await target.setTraffic({ stable: "v1", canary: "v2", canaryWeight: 10 });
+    const route = JSON.parse(await plane.kubectl("get", "httproute", "web", "-n", ns, "-o", "json")) as {
+      spec: { parentRefs: unknown[]; hostnames: string[]; rules: { backendRefs: unknown[] }[] };
+    };
+    expect(route.spec.parentRefs).toEqual([
+      { group: "gateway.networking.k8s.io", kind: "Gateway", name: "public", namespace: "gateways" },
+    ]);
+    expect(route.spec.hostnames).toEqual(["shop.example"]);
+    expect(route.spec.rules[0]?.backendRefs).toEqual([
+      { group: "", kind: "Service", name: "web-v1", port: 80, weight: 90 },
+      { group: "", kind: "Service", name: "web-v2", port: 80, weight: 10 },
+    ]);
+    expect(await target.routes()).toEqual([
+      { release: "v1", weight: 90, ready: 3 },
+      { release: "v2", weight: 10, ready: 1 },
+    ]);
+    // In-cluster callers reach the stable release through the Service named after the service.
+    expect(await target.endpoints()).toEqual({ v1: 3 });
+    await target.close();
+    expect(await plane.kubectl("get", "httproutes,services,deployments", "-n", ns, "-o", "name")).toBe("");
+  });
+
   it("runs each release as its own Deployment and routes the Service by release label", async () => {
     const ns = await namespace();
     const target = await startTarget(ns);

@@ -27,6 +27,8 @@ export interface ControlPlane {
   kubeconfig: string;
   /** A kubeconfig with a client certificate for `name` in `groups`; RBAC decides what it may do. */
   user(name: string, groups?: string[]): Promise<string>;
+  /** Installs the Gateway API's standard CRDs (HTTPRoute...); no gateway implementation runs. */
+  installGatewayApi(): Promise<void>;
   /** Runs the testbed's kubectl (same version as the API server) as the admin. */
   kubectl(...args: string[]): Promise<string>;
   stop(): Promise<void>;
@@ -64,6 +66,7 @@ export async function startControlPlane(): Promise<ControlPlane> {
     dir,
     kubeconfig,
     user: (name, groups = []) => testbed("user", dir, name, ...groups),
+    installGatewayApi: async () => void (await testbed("gateway-api", dir)),
     kubectl: async (...args) =>
       (
         await run(path.join(K8S_BIN, "kubectl"), ["--kubeconfig", kubeconfig, ...args], {
