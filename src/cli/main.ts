@@ -10,6 +10,8 @@ import type { AgentFlags, RemoteFlags, ServeFlags } from "./commands/server.js";
 import type { DeliveryFlags, DeployFlags, ReleaseFlags } from "./commands/deploy.js";
 import type { TfProjectFlags, TfStateFlags } from "./commands/tf.js";
 import type { TfApplyFlags, TfDriftFlags, TfPlanFlags } from "./commands/tf-steps.js";
+import type { K8sApplyFlags, K8sFlags, K8sStatusFlags } from "./commands/k8s.js";
+import type { TenantsApplyFlags, TenantsFlags } from "./commands/tenants.js";
 import { CHECK_FORMATS, FAIL_ON, FRAMEWORKS } from "../guardrails/model.js";
 
 declare const __SLIPWAY_VERSION__: string | undefined;
@@ -550,6 +552,91 @@ slo
       },
     ) => (await import("./commands/slo.js")).sloAlertmanagerCommand(files, flags),
   );
+
+const tenants = program
+  .command("tenants")
+  .description(
+    "Tenancy as code: namespaces, members, quotas, limits, network isolation and autoscaling defaults",
+  );
+const tenantsOptions = (command: Command) =>
+  command
+    .argument("<file>", "the tenants file (tenants: ...)")
+    .option("--kubeconfig <file>", "the kubeconfig (default: $KUBECONFIG, else ~/.kube/config)")
+    .option("--context <name>", "the kubeconfig context (default: its current context)")
+    .option("--json", "print JSON");
+tenantsOptions(
+  tenants
+    .command("apply")
+    .description(
+      "Create or update every tenant's objects; with --prune, delete those of tenants and rules removed",
+    )
+    .option("--dry-run", "ask the API server what would change, changing nothing")
+    .option("--prune", "delete what an earlier apply made and the file no longer declares"),
+).action(async (file: string, flags: TenantsApplyFlags) =>
+  (await import("./commands/tenants.js")).tenantsApplyCommand(file, flags),
+);
+tenantsOptions(
+  tenants
+    .command("diff")
+    .description("Show where the cluster differs from the file, field by field (exit 1 when it does)"),
+).action(async (file: string, flags: TenantsFlags) =>
+  (await import("./commands/tenants.js")).tenantsDiffCommand(file, flags),
+);
+
+const k8s = program
+  .command("k8s")
+  .description(
+    "Kubernetes manifests as desired state: server-side apply with pruning, drift, health, self-heal",
+  );
+const k8sOptions = (command: Command) =>
+  command
+    .argument("<path>", "a YAML file, a directory of *.yaml files, a Kustomize directory or a Helm chart")
+    .requiredOption(
+      "--inventory <name>",
+      "the set these objects form (recorded in the ConfigMap slipway-inventory-NAME; prune compares with it)",
+    )
+    .option(
+      "-n, --namespace <ns>",
+      "for objects that name none, and for the inventory (default: the context's, else default)",
+    )
+    .option("--kubeconfig <file>", "the kubeconfig (default: $KUBECONFIG, else ~/.kube/config)")
+    .option("--context <name>", "the kubeconfig context (default: its current one)")
+    .option(
+      "-f, --values <file>",
+      "a Helm chart's values file (repeatable, as helm template -f)",
+      (file: string, files: string[] = []) => [...files, file],
+    )
+    .option("--release <name>", "the Helm release name a chart is rendered as (default: the chart's name)")
+    .option("--json", "print JSON");
+k8sOptions(
+  k8s
+    .command("apply")
+    .description("Server-side apply the manifests (validated by a dry run first), then record the inventory")
+    .option("--force", "take fields other field managers changed (server-side apply's force)")
+    .option("--prune", "delete objects of the previous apply no longer in the manifests")
+    .option("--dry-run", "ask the API server what would change; change nothing"),
+).action(async (path: string, flags: K8sApplyFlags) =>
+  (await import("./commands/k8s.js")).k8sApplyCommand(path, flags),
+);
+k8sOptions(
+  k8s
+    .command("diff")
+    .description(
+      "Print the objects that are out of sync, field by field (exit 1 when any is, as kubectl diff)",
+    ),
+).action(async (path: string, flags: K8sFlags) =>
+  (await import("./commands/k8s.js")).k8sDiffCommand(path, flags),
+);
+k8sOptions(
+  k8s
+    .command("status")
+    .description("Sync status and health of each object, and overall")
+    .option("--self-heal", "re-apply (forcing) the objects that drifted or are missing")
+    .option("--watch", "repeat until interrupted")
+    .option("--interval <duration>", "time between rounds with --watch, e.g. 30s or 5m", "30s"),
+).action(async (path: string, flags: K8sStatusFlags) =>
+  (await import("./commands/k8s.js")).k8sStatusCommand(path, flags),
+);
 
 program
   .command("check")

@@ -1,4 +1,4 @@
-import { ApiException, KubeConfig, KubernetesObjectApi, PatchStrategy } from "@kubernetes/client-node";
+import { ApiException, KubeConfig, KubernetesObjectApi } from "@kubernetes/client-node";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { EnvironmentError, SlipwayError } from "../errors/index.js";
 
@@ -59,40 +59,21 @@ export class ApplyConflictError extends SlipwayError {
   }
 }
 
-export interface ApplyOptions {
-  /** Take fields other managers own (server-side apply's force). */
-  force?: boolean;
-  /** Ask the API server what the object would become, persisting nothing. */
-  dryRun?: boolean;
-}
-
-/** Server-side apply of one object under Slipway's field manager; resolves to the live object. */
-export async function serverSideApply<T extends KubernetesObject>(
-  cluster: Cluster,
-  object: T,
-  options: ApplyOptions = {},
-): Promise<T> {
-  try {
-    return await cluster.objects.patch(
-      object,
-      undefined,
-      options.dryRun ? "All" : undefined,
-      FIELD_MANAGER,
-      options.force ?? false,
-      PatchStrategy.ServerSideApply,
-    );
-  } catch (error) {
-    const status = apiStatus(error);
-    const conflicts = (status?.details?.causes ?? [])
-      .filter((c) => c.reason === "FieldManagerConflict")
-      .map((c) => ({
-        manager: /conflict with "([^"]+)"/.exec(c.message ?? "")?.[1] ?? "?",
-        field: c.field ?? "?",
-      }));
-    if (status?.code === 409 && conflicts.length > 0)
-      throw new ApplyConflictError(describe(object), conflicts);
-    throw kubernetesError(`cannot apply ${describe(object)}`, error);
-  }
+/**
+ * A failed server-side apply of `name` as a user reads it: an ApplyConflictError naming the other
+ * field managers on a conflict, the API server's words otherwise.
+ */
+export function applyError(name: string, error: unknown): SlipwayError {
+  if (error instanceof SlipwayError) return error;
+  const status = apiStatus(error);
+  const conflicts = (status?.details?.causes ?? [])
+    .filter((c) => c.reason === "FieldManagerConflict")
+    .map((c) => ({
+      manager: /conflict with "([^"]+)"/.exec(c.message ?? "")?.[1] ?? "?",
+      field: c.field ?? "?",
+    }));
+  if (status?.code === 409 && conflicts.length > 0) return new ApplyConflictError(name, conflicts);
+  return kubernetesError(`cannot apply ${name}`, error);
 }
 
 /** `Kind namespace/name`, as kubectl names objects in messages. */

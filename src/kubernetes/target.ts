@@ -11,7 +11,9 @@ import type { Release } from "../delivery/model.js";
 import type { DeployTarget, ReleaseStatus, TargetStatus, TrafficSplit } from "../delivery/target.js";
 import { UsageError } from "../errors/index.js";
 import type { Cluster } from "./client.js";
-import { isNotFound, kubernetesError, serverSideApply } from "./client.js";
+import { isNotFound, kubernetesError } from "./client.js";
+import { serverSideApply } from "./rest.js";
+import { waitForObject } from "./watch.js";
 
 /** Every object of a service carries its name; a release's Deployment and Pods carry the release too. */
 export const SERVICE_LABEL = "app.kubernetes.io/name";
@@ -308,28 +310,40 @@ export class KubernetesTarget implements DeployTarget {
     instances: number,
     signal?: AbortSignal,
   ): Promise<void> {
-    for (;;) {
-      signal?.throwIfAborted();
-      const d = await this.read<V1Deployment>("apps/v1", "Deployment", name);
-      if (!d) throw new Error(`release ${version}: its Deployment ${name} disappeared`);
-      const s = d.status ?? {};
-      const caughtUp = (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 1);
-      if (
-        caughtUp &&
-        s.updatedReplicas === instances &&
-        s.replicas === instances &&
-        (s.readyReplicas ?? 0) === instances
-      ) {
-        return;
-      }
-      const progressing = s.conditions?.find((c) => c.type === "Progressing");
-      if (caughtUp && progressing?.reason === "ProgressDeadlineExceeded") {
-        throw new Error(
-          `release ${version}: ${s.readyReplicas ?? 0} of ${instances} instances ready when the progress deadline passed ` +
-            `(${progressing.message ?? "no message"})${await this.podProblems(version)}`,
-        );
-      }
-      await sleep(this.pollMs, signal);
+    const outcome = await waitForObject<V1Deployment, { ready: true } | { stuck: string; ready: number }>(
+      this.options.cluster,
+      {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        plural: "deployments",
+        namespace: this.options.namespace,
+        name,
+      },
+      (d) => {
+        const s = d.status ?? {};
+        const caughtUp = (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 1);
+        if (!caughtUp) return undefined;
+        if (
+          s.updatedReplicas === instances &&
+          s.replicas === instances &&
+          (s.readyReplicas ?? 0) === instances
+        ) {
+          return { ready: true };
+        }
+        const progressing = s.conditions?.find((c) => c.type === "Progressing");
+        if (progressing?.reason === "ProgressDeadlineExceeded") {
+          return { stuck: progressing.message ?? "no message", ready: s.readyReplicas ?? 0 };
+        }
+        return undefined;
+      },
+      signal,
+    );
+    if (!outcome) throw new Error(`release ${version}: its Deployment ${name} disappeared`);
+    if ("stuck" in outcome) {
+      throw new Error(
+        `release ${version}: ${outcome.ready} of ${instances} instances ready when the progress deadline passed ` +
+          `(${outcome.stuck})${await this.podProblems(version)}`,
+      );
     }
   }
 
@@ -381,7 +395,11 @@ export class KubernetesTarget implements DeployTarget {
     await this.delete("apps/v1", "Deployment", name);
     const selector = selectorOf(this.releaseLabels(version));
     const deadline = Date.now() + 60_000;
-    while ((await this.list<V1Pod>("v1", "Pod", selector)).length > 0) {
+    // Foreground deletion: the Deployment goes once its ReplicaSets and Pods have.
+    while (
+      (await this.list<V1Pod>("v1", "Pod", selector)).length > 0 ||
+      (await this.read<V1Deployment>("apps/v1", "Deployment", name)) !== undefined
+    ) {
       if (Date.now() > deadline) throw new Error(`release ${version}: its Pods were not gone within 60 s`);
       await sleep(this.pollMs);
     }
