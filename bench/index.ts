@@ -4,6 +4,7 @@ import { benchEngine } from "./engine.js";
 import { benchExample } from "./example.js";
 import { benchExecutor } from "./executor.js";
 import { benchGithub } from "./github.js";
+import { benchKubernetes } from "./kubernetes.js";
 import { benchServer } from "./server.js";
 import { benchSlo } from "./slo.js";
 import { benchSloth } from "./sloth.js";
@@ -32,6 +33,8 @@ const cases: Record<string, () => void | Promise<void>> = {
   sloth: () => benchSloth(),
   // The run page's graph and log in Debian's Chromium, built by Vite from web/bench.
   web: () => benchWeb(),
+  // The Kubernetes target against kubectl, on the test control plane (scripts/k8s-testbed).
+  kubernetes: () => benchKubernetes(),
 };
 
 const wanted = process.argv.slice(2);

@@ -385,21 +385,30 @@ describe("RBAC", () => {
 });
 
 describe("many objects", () => {
-  it("computes the status of 500 objects well under 2 s", async () => {
+  it("computes the status of 500 objects, and finds the one changed by hand among them", async () => {
+    // How fast is measured by `npm run bench -- kubernetes`, not here.
     const target = await namespace("many");
     const objects = Array.from({ length: 500 }, (_, i) => configMap(`settings-${i}`, { value: String(i) }));
     await applyObjects(cluster, objects, target);
-    let best = Infinity;
-    let status: SyncStatus | undefined;
-    // Best of three: other test files share the machine's cores.
-    for (let round = 0; round < 3; round++) {
-      const started = performance.now();
-      status = await syncStatus(cluster, objects, target);
-      best = Math.min(best, performance.now() - started);
-    }
-    expect(status?.objects).toHaveLength(500);
-    expect(status?.sync).toBe("Synced");
-    expect(best).toBeLessThan(2000);
+    const synced = await syncStatus(cluster, objects, target);
+    expect(synced.objects).toHaveLength(500);
+    expect(synced.sync).toBe("Synced");
+    await plane.kubectl(
+      "-n",
+      target.inventoryNamespace,
+      "patch",
+      "configmap",
+      "settings-321",
+      "-p",
+      '{"data":{"value":"x"}}',
+    );
+    const drifted = await syncStatus(cluster, objects, target);
+    expect(drifted.objects.filter((o) => o.sync === "OutOfSync")).toEqual([
+      expect.objectContaining({
+        object: expect.stringContaining("settings-321") as string,
+        fields: [{ path: "data.value", desired: "321", live: "x" }],
+      }),
+    ]);
   }, 120_000);
 });
 
