@@ -294,6 +294,24 @@ deliveryOptions(
 deliveryOptions(env.command("list").description("The project's environments and what each runs")).action(
   async (flags: DeliveryFlags) => (await import("./commands/deploy.js")).envListCommand(flags),
 );
+deliveryOptions(
+  env
+    .command("diff")
+    .argument("<environment>")
+    .description(
+      "Drift of an environment on Kubernetes from the releases it runs, field by field (exit 1 when out of sync)",
+    ),
+).action(async (environment: string, flags: DeliveryFlags) =>
+  (await import("./commands/deploy.js")).envSyncCommand(environment, false, flags),
+);
+deliveryOptions(
+  env
+    .command("heal")
+    .argument("<environment>")
+    .description("Apply again what drifted in an environment on Kubernetes (operator role)"),
+).action(async (environment: string, flags: DeliveryFlags) =>
+  (await import("./commands/deploy.js")).envSyncCommand(environment, true, flags),
+);
 
 const release = program.command("release").description("Releases: immutable versions of a service");
 deliveryOptions(

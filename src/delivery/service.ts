@@ -10,6 +10,8 @@ import { loadDeliveryConfig, parseListen } from "./config.js";
 import { RolloutControl } from "./control.js";
 import { HostsTarget } from "./hosts-target.js";
 import { kubernetesTarget } from "../kubernetes/pod-template.js";
+import type { ApplyResult, SyncStatus } from "../kubernetes/sync.js";
+import type { KubernetesTarget } from "../kubernetes/target.js";
 import { reapOrphans } from "./hosts/orphans.js";
 import type { DeliveryConfig, EnvironmentConfig, Release } from "./model.js";
 import { checkProtection } from "./protection.js";
@@ -66,6 +68,16 @@ interface Active {
 /** An error the API answers with a status: the deployment cannot be made as asked. */
 export class DeliveryConflict extends UsageError {}
 
+/** One service of an environment on Kubernetes, against the release it runs. */
+export interface EnvironmentSync {
+  service: string;
+  release: string | null;
+  state: "compared" | "not deployed" | "deploying";
+  status?: SyncStatus;
+  /** What a heal applied again. */
+  healed?: ApplyResult[];
+}
+
 /**
  * Runs deployments on a server: keeps environments as operators set them and releases as
  * developers upload them, checks an environment's protection, waits for approval, runs the
@@ -118,12 +130,58 @@ export class DeliveryService {
           Object.entries(environment.services).map(async ([service, s]) => ({
             service,
             current: await this.#store.currentVersion(project, e.name, service),
-            url: `http://${s.listen}`,
+            url: environment.kubernetes
+              ? `http://${service}.${environment.kubernetes.namespace}.svc`
+              : `http://${s.listen ?? "?"}`,
           })),
         );
         return { name: e.name, config: environment, services };
       }),
     );
+  }
+
+  /**
+   * The drift of an environment on Kubernetes from the releases it runs, per service, as Argo CD
+   * shows it (Synced / OutOfSync with the fields, health); with `heal`, what drifted is applied
+   * again. A service being deployed right now is reported as such, not compared.
+   */
+  async environmentSync(
+    project: string,
+    name: string,
+    options: { heal?: boolean } = {},
+  ): Promise<EnvironmentSync[]> {
+    const { environment } = await this.#environment(project, name);
+    if (!environment.kubernetes) {
+      throw new UsageError(
+        `environment ${name} runs on hosts: sync status is for environments on Kubernetes`,
+      );
+    }
+    const result: EnvironmentSync[] = [];
+    for (const service of Object.keys(environment.services)) {
+      const version = await this.#store.currentVersion(project, name, service);
+      const record = version && (await this.#store.release(project, service, version));
+      if (!record) {
+        result.push({ service, release: null, state: "not deployed" });
+        continue;
+      }
+      if (this.#active.has(activeKey(project, name, service))) {
+        result.push({ service, release: record.version, state: "deploying" });
+        continue;
+      }
+      const release = this.#release(record);
+      const target = (await this.#target(project, environment, service)) as KubernetesTarget;
+      const instances = this.#instances(environment, release);
+      const healed = options.heal ? await target.heal(release, instances) : undefined;
+      const status = await target.syncStatus(release, instances);
+      result.push({
+        service,
+        release: record.version,
+        state: "compared",
+        status,
+        ...(healed ? { healed } : {}),
+      });
+    }
+    return result;
   }
 
   /**

@@ -13,6 +13,9 @@ import { UsageError } from "../errors/index.js";
 import type { Cluster } from "./client.js";
 import { isNotFound, kubernetesError } from "./client.js";
 import { serverSideApply } from "./rest.js";
+import { INVENTORY_LABEL } from "./identity.js";
+import { selfHeal, syncStatus } from "./sync.js";
+import type { ApplyResult, SyncStatus, SyncTarget } from "./sync.js";
 import { waitForObject } from "./watch.js";
 
 /** Every object of a service carries its name; a release's Deployment and Pods carry the release too. */
@@ -105,12 +108,62 @@ export class KubernetesTarget implements DeployTarget {
       await this.deleteDeployment(name, release.version);
       return;
     }
+    const deployment = this.deploymentObject(release, instances);
+    await this.apply(deployment);
+    await this.waitReady(name, release.version, instances, options.signal);
+  }
+
+  /**
+   * What the target keeps in the cluster once `release` serves alone with `instances`: its
+   * Deployment, the Service (and with the Gateway API the release's Service and the HTTPRoute).
+   * The drift of an environment on Kubernetes is measured against these.
+   */
+  desiredObjects(release: Release, instances: number): KubernetesObject[] {
+    const { service } = this.options;
+    const stable = { [TRAFFIC_ANNOTATION]: JSON.stringify({ stable: release.version }) };
+    const objects: KubernetesObject[] = [
+      this.deploymentObject(release, instances),
+      this.serviceObject(service, this.releaseLabels(release.version), stable),
+    ];
+    const gateway = this.options.gatewayApi;
+    if (gateway) {
+      const name = deploymentName(service, release.version);
+      objects.push(this.serviceObject(name, this.releaseLabels(release.version), {}));
+      objects.push(this.httpRoute(gateway, [{ version: release.version, weight: 100 }]));
+    }
+    return objects;
+  }
+
+  /** The environment's drift from `release` serving alone: Argo CD's sync status and health. */
+  syncStatus(release: Release, instances: number): Promise<SyncStatus> {
+    return syncStatus(this.options.cluster, this.desiredObjects(release, instances), this.syncTarget);
+  }
+
+  /** Takes back what drifted from `release` serving alone (forcing, as the target always does). */
+  heal(release: Release, instances: number): Promise<ApplyResult[]> {
+    return selfHeal(this.options.cluster, this.desiredObjects(release, instances), this.syncTarget);
+  }
+
+  private get syncTarget(): SyncTarget {
+    return { inventory: `release-${this.options.service}`, inventoryNamespace: this.options.namespace };
+  }
+
+  /** On every object the target makes: who manages it, and the inventory its drift is reported under. */
+  private get managedLabels(): Record<string, string> {
+    return { ...MANAGED_BY, [INVENTORY_LABEL]: this.syncTarget.inventory };
+  }
+
+  private deploymentObject(release: Release, instances: number): V1Deployment {
     const template = this.options.podTemplate(release);
     const labels = this.releaseLabels(release.version);
-    const deployment: V1Deployment = {
+    return {
       apiVersion: "apps/v1",
       kind: "Deployment",
-      metadata: { name, namespace: this.options.namespace, labels: { ...labels, ...MANAGED_BY } },
+      metadata: {
+        name: deploymentName(this.options.service, release.version),
+        namespace: this.options.namespace,
+        labels: { ...labels, ...this.managedLabels },
+      },
       spec: {
         replicas: instances,
         selector: { matchLabels: labels },
@@ -121,8 +174,6 @@ export class KubernetesTarget implements DeployTarget {
         },
       },
     };
-    await this.apply(deployment);
-    await this.waitReady(name, release.version, instances, options.signal);
   }
 
   async setTraffic(split: TrafficSplit): Promise<void> {
@@ -230,7 +281,7 @@ export class KubernetesTarget implements DeployTarget {
       metadata: {
         name: this.options.service,
         namespace: this.options.namespace,
-        labels: { [SERVICE_LABEL]: this.options.service, ...MANAGED_BY },
+        labels: { [SERVICE_LABEL]: this.options.service, ...this.managedLabels },
       },
       spec: {
         parentRefs: gateway.parentRefs,
@@ -268,7 +319,7 @@ export class KubernetesTarget implements DeployTarget {
       metadata: {
         name,
         namespace: this.options.namespace,
-        labels: { [SERVICE_LABEL]: this.options.service, ...MANAGED_BY },
+        labels: { [SERVICE_LABEL]: this.options.service, ...this.managedLabels },
         annotations,
       },
       spec: {

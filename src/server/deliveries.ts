@@ -149,6 +149,74 @@ export function deliveryRoutes(router: Router, options: DeliveryRoutesOptions): 
     },
   });
 
+  const syncParams = z.object({ name: z.string(), environment: z.string() });
+  const fieldDiff = z.object({ path: z.string(), desired: z.unknown(), live: z.unknown() });
+  const syncSchema = z.object({
+    environment: z.string(),
+    services: z.array(
+      z.object({
+        service: z.string(),
+        release: z.string().nullable(),
+        state: z.enum(["compared", "not deployed", "deploying"]),
+        status: z
+          .object({
+            sync: z.enum(["Synced", "OutOfSync"]),
+            health: z.string(),
+            objects: z.array(
+              z.object({
+                object: z.string(),
+                sync: z.enum(["Synced", "OutOfSync"]),
+                reason: z.enum(["missing", "changed", "extra"]).optional(),
+                fields: z.array(fieldDiff),
+                health: z.string(),
+                message: z.string().optional(),
+              }),
+            ),
+          })
+          .optional(),
+        healed: z
+          .array(z.object({ object: z.string(), action: z.string(), reason: z.string().optional() }))
+          .optional(),
+      }),
+    ),
+  });
+
+  router.add({
+    method: "GET",
+    url: "/api/projects/:name/environments/:environment/sync",
+    summary:
+      "Drift of an environment on Kubernetes from the releases it runs: sync status and health per service",
+    access: onProject("viewer"),
+    params: syncParams,
+    response: syncSchema,
+    handler: async ({ params }) => {
+      await needProject(store, params.name);
+      const services = await answering(() => delivery.environmentSync(params.name, params.environment));
+      return { environment: params.environment, services };
+    },
+  });
+
+  router.add({
+    method: "POST",
+    url: "/api/projects/:name/environments/:environment/heal",
+    summary:
+      "Apply again what drifted in an environment on Kubernetes (taking fields back from other managers)",
+    access: onProject("operator"),
+    params: syncParams,
+    response: syncSchema,
+    handler: async (request) => {
+      const { params } = request;
+      await needProject(store, params.name);
+      const services = await answering(() =>
+        delivery.environmentSync(params.name, params.environment, { heal: true }),
+      );
+      await audit(store, request, "environment.heal", params.environment, params.name, {
+        healed: services.flatMap((s) => (s.healed ?? []).map((h) => `${h.object} ${h.action}`)),
+      });
+      return { environment: params.environment, services };
+    },
+  });
+
   router.add({
     method: "POST",
     url: "/api/projects/:name/releases",

@@ -146,4 +146,57 @@ describe("deployments to an environment on Kubernetes through slipway serve", ()
     const deployments = await kubectlJson<Items<Deployment>>("get", "deployments");
     expect(deployments.items.map((d) => [d.metadata.name, d.status.readyReplicas])).toEqual([["web-v3", 2]]);
   }, 60_000);
+
+  it("shows the environment OutOfSync after a change by hand, and heals it (operator, audited)", async () => {
+    const synced = await slipway("env", "diff", "prod");
+    expect(synced.status).toBe(0);
+    expect(synced.stdout).toMatch(/sync: Synced {2}health: Healthy/);
+
+    await plane.kubectl("-n", "shop-prod", "scale", "deployment", "web-v3", "--replicas=5");
+    await plane.kubectl("-n", "shop-prod", "label", "service", "web", "owner=someone");
+    const drifted = await slipway("env", "diff", "prod", "--json");
+    expect(drifted.status).toBe(1);
+    const view = JSON.parse(drifted.stdout) as {
+      services: {
+        service: string;
+        release: string;
+        status: { sync: string; objects: { object: string; fields: unknown[] }[] };
+      }[];
+    };
+    expect(view.services[0]).toMatchObject({ service: "web", release: "v3", status: { sync: "OutOfSync" } });
+    const changed = Object.fromEntries(
+      view.services[0]?.status.objects.map((o) => [o.object, o.fields]) ?? [],
+    );
+    expect(changed["Deployment shop-prod/web-v3"]).toEqual([{ path: "spec.replicas", desired: 2, live: 5 }]);
+    // A label added by hand is not a field Slipway set: not drift, as in Argo CD.
+    expect(changed["Service shop-prod/web"]).toEqual([]);
+
+    const viewer = await api<{ token: string }>(server.url, server.adminToken, "POST", "/api/tokens", {
+      name: "a developer",
+      kind: "user",
+      role: "developer",
+    });
+    const refused = await cliAsync(repo, [
+      ...["env", "heal", "prod", "--project", "shop"],
+      ...["--server", server.url, "--token", viewer.body.token],
+    ]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/403.*operator/);
+
+    const healed = await slipway("env", "heal", "prod");
+    expect(healed.stdout).toMatch(/Deployment shop-prod\/web-v3 configured/);
+    expect(healed.stdout).toMatch(/sync: Synced/);
+    expect(healed.status).toBe(0);
+    const deployment = await kubectlJson<Deployment>("get", "deployment", "web-v3");
+    expect(deployment.spec.replicas).toBe(2);
+    const audit = await api<{ action: string; details: { healed: string[] } }[]>(
+      server.url,
+      server.adminToken,
+      "GET",
+      "/api/audit",
+    );
+    expect(audit.body.find((e) => e.action === "environment.heal")?.details.healed).toEqual([
+      "Deployment shop-prod/web-v3 configured",
+    ]);
+  }, 60_000);
 });

@@ -8,6 +8,8 @@ import { loadDeliveryConfig } from "../../delivery/config.js";
 import { packDirectory } from "../../delivery/release-files.js";
 import { ConfigError, UsageError } from "../../errors/index.js";
 import { EXIT } from "../exit-codes.js";
+import { formatApplyResults, formatSyncStatus } from "../../kubernetes/format.js";
+import type { ApplyResult, SyncStatus } from "../../kubernetes/sync.js";
 
 /**
  * `slipway env`, `slipway release`, `slipway deploy`, `slipway deployment ...` and
@@ -105,6 +107,41 @@ export async function envListCommand(flags: DeliveryFlags): Promise<void> {
     process.stdout.write(`${env.name}\n`);
     for (const s of env.services)
       process.stdout.write(`  ${s.service}  ${s.current ?? "(not deployed)"}  ${s.url}\n`);
+  }
+}
+
+interface EnvironmentSyncView {
+  environment: string;
+  services: {
+    service: string;
+    release: string | null;
+    state: string;
+    status?: SyncStatus;
+    healed?: ApplyResult[];
+  }[];
+}
+
+/**
+ * `slipway env diff ENV` (and `env heal ENV`): the drift of an environment on Kubernetes from the
+ * releases it runs, object by object; exit 1 while anything is out of sync, as `kubectl diff`.
+ */
+export async function envSyncCommand(
+  environment: string,
+  heal: boolean,
+  flags: DeliveryFlags,
+): Promise<void> {
+  const route = projectRoute(
+    flags,
+    `/environments/${encodeURIComponent(environment)}/${heal ? "heal" : "sync"}`,
+  );
+  const view = await call<EnvironmentSyncView>(flags, heal ? "POST" : "GET", route, heal ? {} : undefined);
+  const outOfSync = view.services.some((s) => s.status?.sync === "OutOfSync");
+  if (outOfSync) process.exitCode = EXIT.failed;
+  if (flags.json) return void process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
+  for (const s of view.services) {
+    process.stdout.write(`${s.service} ${s.release ?? ""} (${s.state})\n`);
+    if (s.healed && s.healed.length > 0) process.stdout.write(formatApplyResults(s.healed));
+    if (s.status) process.stdout.write(formatSyncStatus(s.status));
   }
 }
 

@@ -1648,6 +1648,176 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/projects/{name}/environments/{environment}/heal": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Apply again what drifted in an environment on Kubernetes (taking fields back from other managers) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          environment: string;
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description OK */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              environment: string;
+              services: {
+                healed?: {
+                  action: string;
+                  object: string;
+                  reason?: string;
+                }[];
+                release: string | null;
+                service: string;
+                /** @enum {string} */
+                state: "compared" | "not deployed" | "deploying";
+                status?: {
+                  health: string;
+                  objects: {
+                    fields: {
+                      desired: unknown;
+                      live: unknown;
+                      path: string;
+                    }[];
+                    health: string;
+                    message?: string;
+                    object: string;
+                    /** @enum {string} */
+                    reason?: "missing" | "changed" | "extra";
+                    /** @enum {string} */
+                    sync: "Synced" | "OutOfSync";
+                  }[];
+                  /** @enum {string} */
+                  sync: "Synced" | "OutOfSync";
+                };
+              }[];
+            };
+          };
+        };
+        /** @description no valid token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/projects/{name}/environments/{environment}/sync": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Drift of an environment on Kubernetes from the releases it runs: sync status and health per service */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          environment: string;
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description OK */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              environment: string;
+              services: {
+                healed?: {
+                  action: string;
+                  object: string;
+                  reason?: string;
+                }[];
+                release: string | null;
+                service: string;
+                /** @enum {string} */
+                state: "compared" | "not deployed" | "deploying";
+                status?: {
+                  health: string;
+                  objects: {
+                    fields: {
+                      desired: unknown;
+                      live: unknown;
+                      path: string;
+                    }[];
+                    health: string;
+                    message?: string;
+                    object: string;
+                    /** @enum {string} */
+                    reason?: "missing" | "changed" | "extra";
+                    /** @enum {string} */
+                    sync: "Synced" | "OutOfSync";
+                  }[];
+                  /** @enum {string} */
+                  sync: "Synced" | "OutOfSync";
+                };
+              }[];
+            };
+          };
+        };
+        /** @description no valid token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/projects/{name}/releases": {
     parameters: {
       query?: never;
