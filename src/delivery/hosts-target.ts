@@ -133,6 +133,11 @@ export class HostsTarget implements DeployTarget {
     await Promise.all([this.#proxy.drain(), this.#preview?.drain()]);
   }
 
+  /** Instances are children of the server: they stop with it. */
+  shutdown(): Promise<void> {
+    return this.close();
+  }
+
   async close(): Promise<void> {
     const all = [...this.#running.values()].flat();
     this.#running.clear();

@@ -437,7 +437,7 @@ export class DeliveryService {
     for (const active of this.#active.values()) active.control.abort("the server is stopping");
     await Promise.all([...this.#active.values()].map((a) => a.done));
     const targets = await Promise.allSettled(this.#targets.values());
-    await Promise.all(targets.map((t) => (t.status === "fulfilled" ? t.value.close() : undefined)));
+    await Promise.all(targets.map((t) => (t.status === "fulfilled" ? t.value.shutdown() : undefined)));
   }
 
   #start(active: Active, record: ReleaseRecord, stored: StoredEnvironment): void {

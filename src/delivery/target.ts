@@ -25,6 +25,12 @@ export interface DeployTarget {
   setTraffic(split: TrafficSplit): Promise<void>;
   /** Stops everything of the service (used when an environment is torn down and by tests). */
   close(): Promise<void>;
+  /**
+   * The server stops: lets go of what this process holds. Hosts instances are the server's
+   * children and stop with it (the next server starts them again); a cluster keeps running the
+   * release without the server.
+   */
+  shutdown(): Promise<void>;
 }
 
 export interface TrafficSplit {

@@ -262,6 +262,9 @@ export class KubernetesTarget implements DeployTarget {
     return counts;
   }
 
+  /** The cluster runs the release without the server: nothing to stop. */
+  async shutdown(): Promise<void> {}
+
   async close(): Promise<void> {
     for (const d of await this.deployments()) {
       await this.deleteDeployment(d.metadata?.name ?? "", d.metadata?.labels?.[RELEASE_LABEL] ?? "?");

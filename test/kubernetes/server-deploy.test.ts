@@ -199,4 +199,18 @@ describe("deployments to an environment on Kubernetes through slipway serve", ()
       "Deployment shop-prod/web-v3 configured",
     ]);
   }, 60_000);
+
+  it("leaves the release running in the cluster when the server stops", async () => {
+    await server.stop();
+    const deployments = await kubectlJson<Items<Deployment>>("get", "deployments");
+    expect(deployments.items.map((d) => [d.metadata.name, d.spec.replicas, d.status.readyReplicas])).toEqual([
+      ["web-v3", 2, 2],
+    ]);
+    const service = await kubectlJson<{ spec: { selector: Record<string, string> } }>(
+      "get",
+      "service",
+      "web",
+    );
+    expect(service.spec.selector["slipway.dev/release"]).toBe("v3");
+  });
 });
