@@ -661,7 +661,7 @@ program
   .description(
     "Review Terraform, CloudFormation, Kubernetes, Dockerfiles, CI workflows and secrets for security risks",
   )
-  .argument("[paths...]", "files or directories to scan (default: .)")
+  .argument("[paths...]", "files or directories to scan (default: .; none with --kubeconfig)")
   .addOption(new Option("--format <format>", "report format").choices(CHECK_FORMATS).default("text"))
   .option(
     "-o, --output <file>",
@@ -686,6 +686,9 @@ program
   .option("--color", "colour the text report")
   .option("--no-color", "never colour the text report")
   .option("--list-rules", "list the rules and exit")
+  .option("--kubeconfig <file>", "check the live objects of this kubeconfig's cluster instead of files")
+  .option("--context <name>", "with --kubeconfig: its context to use (default: its current-context)")
+  .option("--namespace <ns...>", "with --kubeconfig: only these namespaces (default: all)")
   .action(async (paths: string[], flags: CheckFlags) =>
     (await import("./commands/check.js")).checkCommand(paths, flags),
   );

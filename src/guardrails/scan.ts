@@ -42,6 +42,11 @@ export interface ScanOptions {
   today?: string | undefined;
   /** Replaces the built-in frameworks; tests use it to scan with one framework's scanner. */
   scanners?: readonly FrameworkScanner[] | undefined;
+  /**
+   * Files already read, scanned instead of `paths` (and `exclude`): the live objects of a cluster
+   * (kubernetes/live.ts), which have no file on disk to collect.
+   */
+  files?: readonly SourceFile[] | undefined;
 }
 
 export interface ScanResult {
@@ -62,7 +67,9 @@ export interface ScanResult {
 /** Scans files with every framework that claims them; the library entry point of `slipway check`. */
 export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
   const root = resolve(options.root ?? process.cwd());
-  const { files, notes } = await collectFiles(root, options.paths ?? ["."], options.exclude);
+  const { files, notes } = options.files
+    ? { files: [...options.files], notes: [] as string[] }
+    : await collectFiles(root, options.paths ?? ["."], options.exclude);
   const only = options.rules ? new Set(options.rules) : undefined;
   const skip = new Set(options.skipRules ?? []);
   const context: ScanContext = {

@@ -13,10 +13,12 @@ import {
   readBaseline,
   scan,
   writeBaseline,
+  type Baseline,
   type Framework,
   type ScanResult,
   type Severity,
 } from "../../guardrails/index.js";
+import { UsageError } from "../../errors/index.js";
 import { EXIT } from "../exit-codes.js";
 import type { CheckFormat } from "../../guardrails/model.js";
 
@@ -34,6 +36,10 @@ export interface CheckFlags {
   rulesDir?: string[];
   color?: boolean;
   listRules?: boolean;
+  /** Check the live objects of this kubeconfig's cluster instead of files. */
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string[];
 }
 
 /** Where `slipway check` looks for an accepted-findings baseline when none is named. */
@@ -51,20 +57,28 @@ export async function checkCommand(paths: string[], flags: CheckFlags): Promise<
     process.stdout.write(listRules(customRules));
     return;
   }
+  if (flags.kubeconfig === undefined && (flags.context !== undefined || flags.namespace !== undefined))
+    throw new UsageError("--context and --namespace choose what to read from a cluster", {
+      hint: "add --kubeconfig FILE to check the cluster's live objects",
+    });
   const baselinePath = flags.baseline ?? (existsSync(DEFAULT_BASELINE) ? DEFAULT_BASELINE : undefined);
   const writingBaseline = flags.writeBaseline !== undefined;
-  const result = await scan({
-    root,
-    paths: paths.length > 0 ? paths : ["."],
-    exclude: flags.exclude,
-    frameworks: flags.framework,
-    rules: flags.rule,
-    skipRules: flags.skipRule,
-    varFiles: flags.varFile,
-    customRules,
-    // A new baseline records everything that is found, not only what the old one missed.
-    baseline: baselinePath && !writingBaseline ? await readBaseline(baselinePath) : undefined,
-  });
+  // A new baseline records everything that is found, not only what the old one missed.
+  const baseline = baselinePath && !writingBaseline ? await readBaseline(baselinePath) : undefined;
+  const result =
+    flags.kubeconfig === undefined
+      ? await scan({
+          root,
+          paths: paths.length > 0 ? paths : ["."],
+          exclude: flags.exclude,
+          frameworks: flags.framework,
+          rules: flags.rule,
+          skipRules: flags.skipRule,
+          varFiles: flags.varFile,
+          customRules,
+          baseline,
+        })
+      : await scanLive(paths, flags, { root, customRules, baseline });
 
   if (writingBaseline) {
     const file = flags.writeBaseline === true ? DEFAULT_BASELINE : (flags.writeBaseline as string);
@@ -85,6 +99,44 @@ export async function checkCommand(paths: string[], flags: CheckFlags): Promise<
     process.stdout.write(rendered);
   }
   process.exitCode = exitCode(result, flags.failOn);
+}
+
+/**
+ * `--kubeconfig`: the cluster's live objects instead of files. Paths are refused rather than
+ * scanned alongside: in one model, cross-object rules would relate manifests to live objects (a
+ * Service in a file "selecting" pods in the cluster), findings true of neither.
+ */
+async function scanLive(
+  paths: string[],
+  flags: CheckFlags,
+  options: {
+    root: string;
+    customRules: Awaited<ReturnType<typeof loadCustomRules>>;
+    baseline: Baseline | undefined;
+  },
+): Promise<ScanResult> {
+  if (paths.length > 0)
+    throw new UsageError(`--kubeconfig checks a cluster, not files: ${paths.join(" ")} given too`, {
+      hint: "run `slipway check PATH...` and `slipway check --kubeconfig FILE` separately",
+    });
+  if (flags.exclude?.length || flags.varFile?.length)
+    throw new UsageError("--exclude and --var-file select files; --kubeconfig reads no files", {
+      hint: "limit a cluster check with --namespace NS",
+    });
+  if (flags.framework && !flags.framework.includes("kubernetes"))
+    throw new UsageError("--kubeconfig checks Kubernetes objects, but --framework leaves kubernetes out");
+  // Loaded only here: the Kubernetes client is a large module that file checks never need.
+  const { scanCluster } = await import("../../guardrails/kubernetes/live.js");
+  return scanCluster({
+    kubeconfig: flags.kubeconfig ?? "",
+    context: flags.context,
+    namespaces: flags.namespace,
+    root: options.root,
+    rules: flags.rule,
+    skipRules: flags.skipRule,
+    customRules: options.customRules,
+    baseline: options.baseline,
+  });
 }
 
 function render(result: ScanResult, format: CheckFormat, color: boolean): string {
