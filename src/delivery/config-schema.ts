@@ -201,6 +201,10 @@ export const environmentSchema = z.strictObject({
       kubeconfig: z.string().optional().meta({ description: "Default: $KUBECONFIG or ~/.kube/config." }),
       context: z.string().optional(),
       "progress-deadline": duration.optional().meta({ description: "Default 10m." }),
+      "self-heal": duration.optional().meta({
+        description:
+          "How often the server takes back what drifted from the releases (as `slipway env heal`).",
+      }),
       "gateway-api": z
         .strictObject({
           parentRefs: z

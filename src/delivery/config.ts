@@ -409,6 +409,7 @@ function environmentConfig(
             ...(k8s.kubeconfig ? { kubeconfig: k8s.kubeconfig } : {}),
             ...(k8s.context ? { context: k8s.context } : {}),
             progressDeadlineSeconds: Math.ceil(parseDuration(k8s["progress-deadline"] ?? "10m") / 1000),
+            ...(k8s["self-heal"] ? { selfHealMs: parseDuration(k8s["self-heal"]) } : {}),
             ...(k8s["gateway-api"]
               ? {
                   gatewayApi: {

@@ -81,6 +81,8 @@ export interface KubernetesEnvironment {
   kubeconfig?: string;
   context?: string;
   progressDeadlineSeconds: number;
+  /** How often the server heals drift from the releases it runs; none: only on request. */
+  selfHealMs?: number;
   /** Canary weights through a Gateway API HTTPRoute instead of replica ratios. */
   gatewayApi?: {
     parentRefs: { name: string; namespace?: string; sectionName?: string }[];

@@ -68,6 +68,9 @@ interface Active {
 /** An error the API answers with a status: the deployment cannot be made as asked. */
 export class DeliveryConflict extends UsageError {}
 
+/** How often the server looks for environments due a self-heal. */
+const SELF_HEAL_TICK_MS = 1_000;
+
 /** One service of an environment on Kubernetes, against the release it runs. */
 export interface EnvironmentSync {
   service: string;
@@ -88,6 +91,9 @@ export class DeliveryService {
   readonly #options: DeliveryServiceOptions;
   readonly #targets = new Map<string, Promise<DeployTarget>>();
   readonly #active = new Map<string, Active>();
+  #healTimer: NodeJS.Timeout | undefined;
+  /** Sync comparisons and heals in flight, by service and environment. */
+  readonly #syncing = new Map<string, Promise<unknown>>();
 
   constructor(options: DeliveryServiceOptions) {
     this.#options = options;
@@ -164,22 +170,19 @@ export class DeliveryService {
         result.push({ service, release: null, state: "not deployed" });
         continue;
       }
-      if (this.#active.has(activeKey(project, name, service))) {
+      const key = activeKey(project, name, service);
+      if (this.#active.has(key)) {
         result.push({ service, release: record.version, state: "deploying" });
         continue;
       }
-      const release = this.#release(record);
-      const target = (await this.#target(project, environment, service)) as KubernetesTarget;
-      const instances = this.#instances(environment, release);
-      const healed = options.heal ? await target.heal(release, instances) : undefined;
-      const status = await target.syncStatus(release, instances);
-      result.push({
-        service,
-        release: record.version,
-        state: "compared",
-        status,
-        ...(healed ? { healed } : {}),
-      });
+      // Registered in the same tick as the check: a deployment starting now waits for it (#start).
+      const compared = this.#compare(project, environment, record, options.heal === true);
+      this.#syncing.set(key, compared);
+      try {
+        result.push(await compared);
+      } finally {
+        this.#syncing.delete(key);
+      }
     }
     return result;
   }
@@ -402,6 +405,68 @@ export class DeliveryService {
    * After a restart: deployments left running are failed (their processes went with the old
    * server), and each environment's current release is started again.
    */
+  async #compare(
+    project: string,
+    environment: EnvironmentConfig,
+    record: ReleaseRecord,
+    heal: boolean,
+  ): Promise<EnvironmentSync> {
+    const release = this.#release(record);
+    const target = (await this.#target(project, environment, record.service)) as KubernetesTarget;
+    const instances = this.#instances(environment, release);
+    const healed = heal ? await target.heal(release, instances) : undefined;
+    const status = await target.syncStatus(release, instances);
+    return {
+      service: record.service,
+      release: record.version,
+      state: "compared",
+      status,
+      ...(healed ? { healed } : {}),
+    };
+  }
+
+  /**
+   * Environments on Kubernetes with `self-heal:` are healed at that interval, each heal that
+   * changed something audited as `environment.heal` by `system:self-heal`.
+   */
+  #startSelfHeal(): void {
+    const last = new Map<string, number>();
+    let busy = false;
+    this.#healTimer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      void this.#selfHealRound(last).finally(() => (busy = false));
+    }, SELF_HEAL_TICK_MS);
+    this.#healTimer.unref();
+  }
+
+  async #selfHealRound(last: Map<string, number>): Promise<void> {
+    for (const project of await this.#options.store.control.listProjects()) {
+      for (const e of await this.#store.environments(project.name)) {
+        const every = (e.config as StoredEnvironment).environment.kubernetes?.selfHealMs;
+        const key = activeKey(project.name, e.name, "");
+        if (every === undefined || Date.now() - (last.get(key) ?? 0) < every) continue;
+        last.set(key, Date.now());
+        try {
+          const services = await this.environmentSync(project.name, e.name, { heal: true });
+          const healed = services.flatMap((s) => (s.healed ?? []).map((h) => `${h.object} ${h.action}`));
+          if (healed.length === 0) continue;
+          await this.#options.store.control.appendAudit({
+            actor: "system:self-heal",
+            action: "environment.heal",
+            target: e.name,
+            project: project.name,
+            source: "",
+            details: { healed },
+          });
+          this.#options.onNotice(`self-heal of ${project.name}/${e.name}: ${healed.join(", ")}`);
+        } catch (error) {
+          this.#options.onError(error, `self-heal of ${project.name}/${e.name}`);
+        }
+      }
+    }
+  }
+
   async restore(): Promise<void> {
     const reaped = await reapOrphans(path.join(this.#options.dataDir, "instances"));
     if (reaped > 0) this.#options.onNotice(`stopped ${reaped} instance(s) a previous server left running`);
@@ -431,9 +496,11 @@ export class DeliveryService {
         }
       }
     }
+    this.#startSelfHeal();
   }
 
   async close(): Promise<void> {
+    clearInterval(this.#healTimer);
     for (const active of this.#active.values()) active.control.abort("the server is stopping");
     await Promise.all([...this.#active.values()].map((a) => a.done));
     const targets = await Promise.allSettled(this.#targets.values());
@@ -447,6 +514,8 @@ export class DeliveryService {
     active.done = (async () => {
       let events = Promise.resolve();
       try {
+        // A heal in flight finishes first: it would put back the objects the strategy changes.
+        await this.#syncing.get(key)?.catch(() => undefined);
         await this.#store.setDeploymentStatus(deployment.id, "progressing");
         const target = await this.#target(deployment.project, stored.environment, deployment.service);
         const release = this.#release(record);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cliAsync } from "../support/cli.js";
 import type { ControlPlane } from "../support/kubernetes.js";
 import { startControlPlane } from "../support/kubernetes.js";
-import { api, commitAll, gitRepo, startServe } from "../support/slipway-server.js";
+import { api, commitAll, eventually, gitRepo, startServe } from "../support/slipway-server.js";
 import type { ServerProcess } from "../support/slipway-server.js";
 
 /**
@@ -50,6 +50,10 @@ environments:
     kubernetes: { namespace: shop-prod, kubeconfig: ${JSON.stringify(plane.kubeconfig)}, progress-deadline: 20s }
     services:
       web: {}
+  staging:
+    kubernetes: { namespace: shop-staging, kubeconfig: ${JSON.stringify(plane.kubeconfig)}, self-heal: 1s }
+    services:
+      web: {}
 `;
 }
 
@@ -69,6 +73,7 @@ async function kubectlJson<T>(...args: string[]): Promise<T> {
 beforeAll(async () => {
   plane = await startControlPlane();
   await plane.kubectl("create", "namespace", "shop-prod");
+  await plane.kubectl("create", "namespace", "shop-staging");
   metrics = createServer((req, res) => {
     const version = new URL(req.url ?? "/", "http://x").searchParams.get("release") ?? "";
     res.setHeader("content-type", "application/json");
@@ -198,6 +203,35 @@ describe("deployments to an environment on Kubernetes through slipway serve", ()
     expect(audit.body.find((e) => e.action === "environment.heal")?.details.healed).toEqual([
       "Deployment shop-prod/web-v3 configured",
     ]);
+  }, 60_000);
+
+  it("heals an environment with self-heal on its own, audited as system:self-heal", async () => {
+    const deployed = await slipway("deploy", "web", "v3", "--environment", "staging", "--dir", repo);
+    expect(deployed.status).toBe(0);
+    await plane.kubectl("-n", "shop-staging", "scale", "deployment", "web-v3", "--replicas=4");
+    await eventually(
+      async () => {
+        const d = JSON.parse(
+          await plane.kubectl("get", "deployment", "web-v3", "-n", "shop-staging", "-o", "json"),
+        ) as Deployment;
+        return d.spec.replicas === 2 ? true : undefined;
+      },
+      20_000,
+      "the self-heal to scale web-v3 back to 2",
+    );
+    const audit = await api<
+      { actor: string; action: string; target: string; details: { healed: string[] } }[]
+    >(server.url, server.adminToken, "GET", "/api/audit");
+    expect(audit.body.find((e) => e.actor === "system:self-heal")).toMatchObject({
+      action: "environment.heal",
+      target: "staging",
+      details: { healed: ["Deployment shop-staging/web-v3 configured"] },
+    });
+    // prod has no self-heal: drift there waits for a person.
+    await plane.kubectl("-n", "shop-prod", "scale", "deployment", "web-v3", "--replicas=3");
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect((await kubectlJson<Deployment>("get", "deployment", "web-v3")).spec.replicas).toBe(3);
+    expect((await slipway("env", "heal", "prod")).status).toBe(0);
   }, 60_000);
 
   it("leaves the release running in the cluster when the server stops", async () => {
