@@ -133,6 +133,12 @@ export class HostsTarget implements DeployTarget {
     await Promise.all([this.#proxy.drain(), this.#preview?.drain()]);
   }
 
+  /** Instances are started again: the previous server's stopped with it. */
+  async resume(release: Release, instances: number): Promise<void> {
+    await this.scale(release, instances);
+    await this.setTraffic({ stable: release.version });
+  }
+
   /** Instances are children of the server: they stop with it. */
   shutdown(): Promise<void> {
     return this.close();

@@ -9,7 +9,6 @@ import type { DeploymentRecord, ReleaseRecord, Store } from "../store/index.js";
 import { loadDeliveryConfig, parseListen } from "./config.js";
 import { RolloutControl } from "./control.js";
 import { HostsTarget } from "./hosts-target.js";
-import { kubernetesTarget } from "../kubernetes/pod-template.js";
 import type { ApplyResult, SyncStatus } from "../kubernetes/sync.js";
 import type { KubernetesTarget } from "../kubernetes/target.js";
 import { reapOrphans } from "./hosts/orphans.js";
@@ -92,6 +91,11 @@ export class DeliveryService {
   readonly #targets = new Map<string, Promise<DeployTarget>>();
   readonly #active = new Map<string, Active>();
   #healTimer: NodeJS.Timeout | undefined;
+  /** Environments on Kubernetes with `self-heal:`, and when each was last healed. */
+  readonly #selfHealDue = new Map<
+    string,
+    { project: string; environment: string; every: number; last: number }
+  >();
   /** Sync comparisons and heals in flight, by service and environment. */
   readonly #syncing = new Map<string, Promise<unknown>>();
 
@@ -118,6 +122,7 @@ export class DeliveryService {
       const stored: StoredEnvironment = { environment, slos: loaded.slos };
       await this.#store.putEnvironment(project, name, stored, by);
     }
+    this.#scheduleSelfHeal(project, config.environments);
     return names;
   }
 
@@ -430,39 +435,46 @@ export class DeliveryService {
    * changed something audited as `environment.heal` by `system:self-heal`.
    */
   #startSelfHeal(): void {
-    const last = new Map<string, number>();
     let busy = false;
     this.#healTimer = setInterval(() => {
-      if (busy) return;
+      if (busy || this.#selfHealDue.size === 0) return;
       busy = true;
-      void this.#selfHealRound(last).finally(() => (busy = false));
+      void this.#selfHealRound().finally(() => (busy = false));
     }, SELF_HEAL_TICK_MS);
     this.#healTimer.unref();
   }
 
-  async #selfHealRound(last: Map<string, number>): Promise<void> {
-    for (const project of await this.#options.store.control.listProjects()) {
-      for (const e of await this.#store.environments(project.name)) {
-        const every = (e.config as StoredEnvironment).environment.kubernetes?.selfHealMs;
-        const key = activeKey(project.name, e.name, "");
-        if (every === undefined || Date.now() - (last.get(key) ?? 0) < every) continue;
-        last.set(key, Date.now());
-        try {
-          const services = await this.environmentSync(project.name, e.name, { heal: true });
-          const healed = services.flatMap((s) => (s.healed ?? []).map((h) => `${h.object} ${h.action}`));
-          if (healed.length === 0) continue;
-          await this.#options.store.control.appendAudit({
-            actor: "system:self-heal",
-            action: "environment.heal",
-            target: e.name,
-            project: project.name,
-            source: "",
-            details: { healed },
-          });
-          this.#options.onNotice(`self-heal of ${project.name}/${e.name}: ${healed.join(", ")}`);
-        } catch (error) {
-          this.#options.onError(error, `self-heal of ${project.name}/${e.name}`);
-        }
+  /** Which of a project's environments heal themselves, from the environments just stored. */
+  #scheduleSelfHeal(project: string, environments: Record<string, EnvironmentConfig>): void {
+    for (const [key, due] of this.#selfHealDue) if (due.project === project) this.#selfHealDue.delete(key);
+    for (const [name, environment] of Object.entries(environments)) {
+      const every = environment.kubernetes?.selfHealMs;
+      if (every !== undefined) {
+        this.#selfHealDue.set(activeKey(project, name, ""), { project, environment: name, every, last: 0 });
+      }
+    }
+  }
+
+  async #selfHealRound(): Promise<void> {
+    for (const due of this.#selfHealDue.values()) {
+      if (Date.now() - due.last < due.every) continue;
+      due.last = Date.now();
+      const where = `${due.project}/${due.environment}`;
+      try {
+        const services = await this.environmentSync(due.project, due.environment, { heal: true });
+        const healed = services.flatMap((s) => (s.healed ?? []).map((h) => `${h.object} ${h.action}`));
+        if (healed.length === 0) continue;
+        await this.#options.store.control.appendAudit({
+          actor: "system:self-heal",
+          action: "environment.heal",
+          target: due.environment,
+          project: due.project,
+          source: "",
+          details: { healed },
+        });
+        this.#options.onNotice(`self-heal of ${where}: ${healed.join(", ")}`);
+      } catch (error) {
+        this.#options.onError(error, `self-heal of ${where}`);
       }
     }
   }
@@ -479,7 +491,12 @@ export class DeliveryService {
     }
     const projects = await this.#options.store.control.listProjects();
     for (const project of projects) {
-      for (const e of await this.#store.environments(project.name)) {
+      const environments = await this.#store.environments(project.name);
+      this.#scheduleSelfHeal(
+        project.name,
+        Object.fromEntries(environments.map((e) => [e.name, (e.config as StoredEnvironment).environment])),
+      );
+      for (const e of environments) {
         const stored = e.config as StoredEnvironment;
         for (const service of Object.keys(stored.environment.services)) {
           const version = await this.#store.currentVersion(project.name, e.name, service);
@@ -488,8 +505,7 @@ export class DeliveryService {
           try {
             const target = await this.#target(project.name, stored.environment, service);
             const release = this.#release(record);
-            await target.scale(release, this.#instances(stored.environment, release));
-            await target.setTraffic({ stable: release.version });
+            await target.resume(release, this.#instances(stored.environment, release));
           } catch (error) {
             this.#options.onError(error, `restoring ${service} ${version} in ${e.name}`);
           }
@@ -640,7 +656,9 @@ export class DeliveryService {
     if (!target) {
       const placement = environment.services[service];
       if (placement && environment.kubernetes) {
-        target = Promise.resolve(kubernetesTarget(environment.kubernetes, service));
+        // Loaded when an environment on Kubernetes is first used, not at every server start.
+        const k8s = environment.kubernetes;
+        target = import("../kubernetes/pod-template.js").then((m) => m.kubernetesTarget(k8s, service));
         this.#targets.set(key, target);
         return target;
       }

@@ -31,6 +31,8 @@ export interface DeployTarget {
    * release without the server.
    */
   shutdown(): Promise<void>;
+  /** The server starts again: `release` serves alone, as it did before shutdown(). */
+  resume(release: Release, instances: number): Promise<void>;
 }
 
 export interface TrafficSplit {

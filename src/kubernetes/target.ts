@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { setTimeout as delay } from "node:timers/promises";
 import type {
   KubernetesObject,
   V1Deployment,
@@ -9,10 +10,11 @@ import type {
 } from "@kubernetes/client-node";
 import type { Release } from "../delivery/model.js";
 import type { DeployTarget, ReleaseStatus, TargetStatus, TrafficSplit } from "../delivery/target.js";
-import { UsageError } from "../errors/index.js";
+import { EnvironmentError, UsageError } from "../errors/index.js";
 import type { Cluster } from "./client.js";
 import { isNotFound, kubernetesError } from "./client.js";
-import { serverSideApply } from "./rest.js";
+import { ApiClient, serverSideApply } from "./rest.js";
+import type { ResourceInfo } from "./rest.js";
 import { INVENTORY_LABEL } from "./identity.js";
 import { selfHeal, syncStatus } from "./sync.js";
 import type { ApplyResult, SyncStatus, SyncTarget } from "./sync.js";
@@ -265,6 +267,9 @@ export class KubernetesTarget implements DeployTarget {
   /** The cluster runs the release without the server: nothing to stop. */
   async shutdown(): Promise<void> {}
 
+  /** Nothing to start: the cluster kept the release running (its drift is `slipway env diff`'s). */
+  async resume(): Promise<void> {}
+
   async close(): Promise<void> {
     for (const d of await this.deployments()) {
       await this.deleteDeployment(d.metadata?.name ?? "", d.metadata?.labels?.[RELEASE_LABEL] ?? "?");
@@ -369,7 +374,6 @@ export class KubernetesTarget implements DeployTarget {
       {
         apiVersion: "apps/v1",
         kind: "Deployment",
-        plural: "deployments",
         namespace: this.options.namespace,
         name,
       },
@@ -427,7 +431,7 @@ export class KubernetesTarget implements DeployTarget {
           `the Service ${service} did not converge on ${routed.join(", ")}: endpoints ${JSON.stringify(counts)}`,
         );
       }
-      await sleep(this.pollMs);
+      await delay(this.pollMs);
     }
   }
 
@@ -455,7 +459,7 @@ export class KubernetesTarget implements DeployTarget {
       (await this.read<V1Deployment>("apps/v1", "Deployment", name)) !== undefined
     ) {
       if (Date.now() > deadline) throw new Error(`release ${version}: its Pods were not gone within 60 s`);
-      await sleep(this.pollMs);
+      await delay(this.pollMs);
     }
   }
 
@@ -470,13 +474,13 @@ export class KubernetesTarget implements DeployTarget {
     name: string,
   ): Promise<T | undefined> {
     try {
-      return await this.options.cluster.objects.read<T>({
+      return (await this.api.get(
         apiVersion,
-        kind,
-        metadata: { name, namespace: this.options.namespace },
-      });
+        await this.resource(apiVersion, kind),
+        this.options.namespace,
+        name,
+      )) as T | undefined;
     } catch (error) {
-      if (isNotFound(error)) return undefined;
       throw kubernetesError(`cannot read ${kind} ${this.options.namespace}/${name}`, error);
     }
   }
@@ -487,17 +491,8 @@ export class KubernetesTarget implements DeployTarget {
     labelSelector: string,
   ): Promise<T[]> {
     try {
-      const list = await this.options.cluster.objects.list<T>(
-        apiVersion,
-        kind,
-        this.options.namespace,
-        undefined,
-        undefined,
-        undefined,
-        undefined,
-        labelSelector,
-      );
-      return list.items;
+      const resource = await this.resource(apiVersion, kind);
+      return (await this.api.list(apiVersion, kind, resource, this.options.namespace, labelSelector)) as T[];
     } catch (error) {
       throw kubernetesError(`cannot list ${kind} in ${this.options.namespace}`, error);
     }
@@ -505,19 +500,34 @@ export class KubernetesTarget implements DeployTarget {
 
   /** Deployments in the foreground (gone only once their Pods are); Services in the background. */
   private async delete(apiVersion: string, kind: string, name: string): Promise<void> {
+    const path = this.api.objectPath(
+      apiVersion,
+      await this.resource(apiVersion, kind),
+      this.options.namespace,
+      name,
+    );
     try {
-      await this.options.cluster.objects.delete(
-        { apiVersion, kind, metadata: { name, namespace: this.options.namespace } },
-        undefined,
-        undefined,
-        undefined,
-        undefined,
-        kind === "Deployment" ? "Foreground" : "Background",
-      );
+      await this.api.request("DELETE", path, {
+        body: {
+          apiVersion: "v1",
+          kind: "DeleteOptions",
+          propagationPolicy: kind === "Deployment" ? "Foreground" : "Background",
+        },
+      });
     } catch (error) {
       if (!isNotFound(error))
         throw kubernetesError(`cannot delete ${kind} ${this.options.namespace}/${name}`, error);
     }
+  }
+
+  private async resource(apiVersion: string, kind: string): Promise<ResourceInfo> {
+    const found = await this.api.resource(apiVersion, kind);
+    if (!found) throw new EnvironmentError(`the API server does not serve ${kind} in ${apiVersion}`);
+    return found;
+  }
+
+  private get api(): ApiClient {
+    return ApiClient.for(this.options.cluster);
   }
 }
 
@@ -564,18 +574,4 @@ function parseSplit(value: string | undefined): TrafficSplit | undefined {
   } catch {
     return undefined;
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason as Error);
-      },
-      { once: true },
-    );
-  });
 }

@@ -1,6 +1,7 @@
 import { Watch } from "@kubernetes/client-node";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { Cluster } from "./client.js";
+import { ApiClient } from "./rest.js";
 
 /**
  * Resolves with the first state of one object for which `decide` returns a value (not
@@ -11,25 +12,17 @@ import type { Cluster } from "./client.js";
  */
 export async function waitForObject<T extends KubernetesObject, R>(
   cluster: Cluster,
-  ref: { apiVersion: string; kind: string; plural: string; namespace: string; name: string },
+  ref: { apiVersion: string; kind: string; namespace: string; name: string },
   decide: (object: T) => R | undefined,
   signal?: AbortSignal,
 ): Promise<R | undefined> {
-  const base = ref.apiVersion.includes("/") ? `/apis/${ref.apiVersion}` : `/api/${ref.apiVersion}`;
-  const path = `${base}/namespaces/${ref.namespace}/${ref.plural}`;
   for (;;) {
     signal?.throwIfAborted();
-    let current: T;
-    try {
-      current = await cluster.objects.read<T>({
-        apiVersion: ref.apiVersion,
-        kind: ref.kind,
-        metadata: { name: ref.name, namespace: ref.namespace },
-      });
-    } catch (error) {
-      if ((error as { code?: number }).code === 404) return undefined;
-      throw error;
-    }
+    const api = ApiClient.for(cluster);
+    const resource = await api.resource(ref.apiVersion, ref.kind);
+    const current =
+      resource && ((await api.get(ref.apiVersion, resource, ref.namespace, ref.name)) as T | undefined);
+    if (!current) return undefined;
     const now = decide(current);
     if (now !== undefined) return now;
     const outcome = await new Promise<{ value: R } | { error: unknown } | "restart">((resolve) => {
@@ -44,6 +37,7 @@ export async function waitForObject<T extends KubernetesObject, R>(
       };
       const onAbort = () => settle({ error: signal?.reason });
       signal?.addEventListener("abort", onAbort, { once: true });
+      const path = api.objectPath(ref.apiVersion, resource, ref.namespace);
       new Watch(cluster.config)
         .watch(
           path,

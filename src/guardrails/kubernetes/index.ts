@@ -18,7 +18,8 @@ import { absoluteDirectory, alignRendered, KUSTOMIZATION_NAMES, planKustomize } 
 import { mayHoldObjects, objectsOf } from "./load.js";
 import { buildModel, type K8sModel, type K8sObject } from "./model.js";
 import { KUBERNETES_RULES } from "./rules/index.js";
-import { mapLimit, runTool } from "./run-tool.js";
+import { mapLimit } from "../../kubernetes/concurrency.js";
+import { runTool } from "./run-tool.js";
 import { parseYamlFile, type LFile } from "./yaml-tree.js";
 
 export interface KubernetesScannerOptions {
