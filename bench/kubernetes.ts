@@ -67,30 +67,31 @@ export async function benchKubernetes(): Promise<void> {
   }
 }
 
-function deployment(namespace: string, i: number) {
-  const name = `svc-${String(i).padStart(3, "0")}`;
+/** A Deployment of one container, its Pods labelled `app.kubernetes.io/name: NAME`. */
+const CONTAINER = { name: "web", image: "registry.example/web:v1", ports: [{ containerPort: 8080 }] };
+
+function deployment(namespace: string, name: string, replicas: number): KubernetesObject {
   const labels = { "app.kubernetes.io/name": name };
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
     metadata: { name, namespace, labels },
     spec: {
-      replicas: 2,
+      replicas,
       selector: { matchLabels: labels },
-      template: {
-        metadata: { labels },
-        spec: {
-          containers: [{ name: "web", image: "registry.example/web:v1", ports: [{ containerPort: 8080 }] }],
-        },
-      },
+      template: { metadata: { labels }, spec: { containers: [CONTAINER] } },
     },
-  };
+  } as KubernetesObject;
 }
+
+const serviceName = (i: number) => `svc-${String(i).padStart(3, "0")}`;
 
 async function kubectlRollout(plane: ControlPlane, dir: string, namespace: string): Promise<number> {
   await plane.kubectl("create", "namespace", namespace);
   const file = path.join(dir, `${namespace}.yaml`);
-  const docs = Array.from({ length: DEPLOYMENTS }, (_, i) => stringify(deployment(namespace, i)));
+  const docs = Array.from({ length: DEPLOYMENTS }, (_, i) =>
+    stringify(deployment(namespace, serviceName(i), 2)),
+  );
   await writeFile(file, docs.join("---\n"));
   const kubectl = (...args: string[]) =>
     run(path.join(K8S_BIN, "kubectl"), ["--kubeconfig", plane.kubeconfig, ...args], { maxBuffer: 64 << 20 });
@@ -110,12 +111,8 @@ async function targetRollout(plane: ControlPlane, cluster: Cluster, namespace: s
       new KubernetesTarget({
         cluster,
         namespace,
-        service: `svc-${String(i).padStart(3, "0")}`,
-        podTemplate: () => ({
-          spec: {
-            containers: [{ name: "web", image: "registry.example/web:v1", ports: [{ containerPort: 8080 }] }],
-          },
-        }),
+        service: serviceName(i),
+        podTemplate: () => ({ spec: { containers: [CONTAINER] } }),
       }),
   );
   const start = performance.now();
@@ -132,20 +129,8 @@ async function targetRollout(plane: ControlPlane, cluster: Cluster, namespace: s
 function driftObjects(namespace: string, count: number): KubernetesObject[] {
   return Array.from({ length: count }, (_, i): KubernetesObject => {
     const name = `obj-${String(i).padStart(3, "0")}`;
-    const labels = { app: name };
-    if (i % 3 === 0) {
-      const container = { name: "web", image: "registry.example/web:v1", ports: [{ containerPort: 8080 }] };
-      return {
-        apiVersion: "apps/v1",
-        kind: "Deployment",
-        metadata: { name, namespace, labels },
-        spec: {
-          replicas: 0,
-          selector: { matchLabels: labels },
-          template: { metadata: { labels }, spec: { containers: [container] } },
-        },
-      } as KubernetesObject;
-    }
+    const labels = { "app.kubernetes.io/name": name };
+    if (i % 3 === 0) return deployment(namespace, name, 0);
     if (i % 3 === 1) {
       return {
         apiVersion: "v1",

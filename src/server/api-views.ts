@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ROLES } from "./auth.js";
-import { runInfoSchema } from "./protocol.js";
+import { runInfoSchema, testResultSchema } from "./protocol.js";
 
 /*
  * The shapes of the API's answers that clients read (the web UI's types are generated from the
@@ -107,19 +107,8 @@ export const logLineView = z.object({
   text: z.string(),
 });
 
-export const testResultView = z.object({
-  jobKey: z.string(),
-  suite: z.string(),
-  name: z.string(),
-  classname: z.string().optional(),
-  file: z.string().optional(),
-  status: z.enum(["passed", "failed", "error", "skipped", "flaky"]),
-  durationMs: z.number(),
-  message: z.string().optional(),
-  /** Stack trace or failure body. */
-  details: z.string().optional(),
-  attempts: z.number(),
-});
+/** A test's result as the API shows it: the agent's report and the job it came from. */
+export const testResultView = testResultSchema.extend({ jobKey: z.string() });
 
 export const artifactView = z.object({ jobKey: z.string(), path: z.string(), sizeBytes: z.number() });
 

@@ -120,20 +120,22 @@ export const batchSchema = z.object({
   logs: z.array(logChunkSchema),
 });
 
+/** One test's result as an agent reports it. */
+export const testResultSchema = z.object({
+  suite: z.string(),
+  name: z.string(),
+  classname: z.string().optional(),
+  file: z.string().optional(),
+  status: z.enum(["passed", "failed", "error", "skipped", "flaky"]),
+  durationMs: z.number(),
+  message: z.string().optional(),
+  /** Stack trace or failure body. */
+  details: z.string().optional(),
+  attempts: z.number().int(),
+});
+
 export const testsSchema = z.object({
-  results: z.array(
-    z.object({
-      suite: z.string(),
-      name: z.string(),
-      classname: z.string().optional(),
-      file: z.string().optional(),
-      status: z.enum(["passed", "failed", "error", "skipped", "flaky"]),
-      durationMs: z.number(),
-      message: z.string().optional(),
-      details: z.string().optional(),
-      attempts: z.number().int(),
-    }),
-  ),
+  results: z.array(testResultSchema),
 });
 
 export const finishSchema = z.object({

@@ -1,12 +1,9 @@
 import { writeFileSync } from "node:fs";
-import { createServer } from "node:http";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cliAsync } from "../support/cli.js";
 import type { ControlPlane } from "../support/kubernetes.js";
-import { startControlPlane } from "../support/kubernetes.js";
+import { startControlPlane, startErrorRatios } from "../support/kubernetes.js";
 import { api, commitAll, eventually, gitRepo, startServe } from "../support/slipway-server.js";
 import type { ServerProcess } from "../support/slipway-server.js";
 
@@ -19,7 +16,7 @@ import type { ServerProcess } from "../support/slipway-server.js";
 
 let plane: ControlPlane;
 let server: ServerProcess;
-let metrics: Server;
+let metrics: { url: string; close(): void };
 let repo: string;
 const errorRatio: Record<string, number> = { v1: 0, v2: 0.3, v3: 0 };
 
@@ -70,22 +67,19 @@ async function kubectlJson<T>(...args: string[]): Promise<T> {
   return JSON.parse(await plane.kubectl(...args, "-n", "shop-prod", "-o", "json")) as T;
 }
 
+async function selectedRelease(): Promise<string | undefined> {
+  const service = await kubectlJson<{ spec: { selector: Record<string, string> } }>("get", "service", "web");
+  return service.spec.selector["slipway.dev/release"];
+}
+
 beforeAll(async () => {
   plane = await startControlPlane();
   await plane.kubectl("create", "namespace", "shop-prod");
   await plane.kubectl("create", "namespace", "shop-staging");
-  metrics = createServer((req, res) => {
-    const version = new URL(req.url ?? "/", "http://x").searchParams.get("release") ?? "";
-    res.setHeader("content-type", "application/json");
-    res.end(JSON.stringify({ errorRatio: errorRatio[version] ?? 1 }));
-  });
-  await new Promise<void>((resolve) => metrics.listen(0, "127.0.0.1", resolve));
+  metrics = await startErrorRatios(errorRatio);
   server = await startServe({});
   repo = gitRepo({});
-  writeFileSync(
-    path.join(repo, "slipway.yaml"),
-    slipwayYaml(`http://127.0.0.1:${(metrics.address() as AddressInfo).port}`),
-  );
+  writeFileSync(path.join(repo, "slipway.yaml"), slipwayYaml(metrics.url));
   commitAll(repo, "shop on kubernetes");
   expect(
     (await api(server.url, server.adminToken, "POST", "/api/projects", { name: "shop", repo })).status,
@@ -121,12 +115,7 @@ describe("deployments to an environment on Kubernetes through slipway serve", ()
     expect(deployments.items[0]?.spec.template.spec.containers[0]?.image).toBe(
       "registry.example/shop/web:v1",
     );
-    const service = await kubectlJson<{ spec: { selector: Record<string, string> } }>(
-      "get",
-      "service",
-      "web",
-    );
-    expect(service.spec.selector["slipway.dev/release"]).toBe("v1");
+    expect(await selectedRelease()).toBe("v1");
   }, 60_000);
 
   it("rolls back a canary that fails its analysis: the Service selects v1 again and v2's Deployment is gone", async () => {
@@ -136,12 +125,7 @@ describe("deployments to an environment on Kubernetes through slipway serve", ()
     expect(bad.status).toBe(1);
     const deployments = await kubectlJson<Items<Deployment>>("get", "deployments");
     expect(deployments.items.map((d) => d.metadata.name)).toEqual(["web-v1"]);
-    const service = await kubectlJson<{ spec: { selector: Record<string, string> } }>(
-      "get",
-      "service",
-      "web",
-    );
-    expect(service.spec.selector["slipway.dev/release"]).toBe("v1");
+    expect(await selectedRelease()).toBe("v1");
   }, 60_000);
 
   it("promotes a healthy canary", async () => {
@@ -240,11 +224,6 @@ describe("deployments to an environment on Kubernetes through slipway serve", ()
     expect(deployments.items.map((d) => [d.metadata.name, d.spec.replicas, d.status.readyReplicas])).toEqual([
       ["web-v3", 2, 2],
     ]);
-    const service = await kubectlJson<{ spec: { selector: Record<string, string> } }>(
-      "get",
-      "service",
-      "web",
-    );
-    expect(service.spec.selector["slipway.dev/release"]).toBe("v3");
+    expect(await selectedRelease()).toBe("v3");
   });
 });

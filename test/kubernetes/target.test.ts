@@ -1,6 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { V1Deployment, V1Service } from "@kubernetes/client-node";
 import { RolloutControl } from "../../src/delivery/control.js";
@@ -12,7 +10,7 @@ import type { Cluster } from "../../src/kubernetes/client.js";
 import { KubernetesTarget, deploymentName } from "../../src/kubernetes/target.js";
 import { testRelease } from "../support/delivery.js";
 import type { ControlPlane } from "../support/kubernetes.js";
-import { startControlPlane } from "../support/kubernetes.js";
+import { startControlPlane, startErrorRatios } from "../support/kubernetes.js";
 import { describeTargetContract } from "../delivery/target-contract.js";
 import type { Availability } from "../delivery/target-contract.js";
 
@@ -243,13 +241,8 @@ describe("the kubernetes target", () => {
   it("rolls a canary back automatically when its analysis fails, with the stable release serving throughout", async () => {
     // The canary's error ratio as its metrics backend would report it: no container runs under kwok.
     const errorRatio: Record<string, number> = { v1: 0, v2: 0.2 };
-    const metrics = createServer((req, res) => {
-      const version = new URL(req.url ?? "/", "http://x").searchParams.get("release") ?? "";
-      res.setHeader("content-type", "application/json");
-      res.end(JSON.stringify({ errorRatio: errorRatio[version] ?? 1 }));
-    });
-    await new Promise<void>((resolve) => metrics.listen(0, "127.0.0.1", resolve));
-    const metricsUrl = `http://127.0.0.1:${(metrics.address() as AddressInfo).port}`;
+    const metrics = await startErrorRatios(errorRatio);
+    const metricsUrl = metrics.url;
     const ns = await namespace();
     const target = await startTarget(ns);
     try {

@@ -1,5 +1,7 @@
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -74,5 +76,26 @@ export async function startControlPlane(): Promise<ControlPlane> {
         })
       ).stdout,
     stop,
+  };
+}
+
+/**
+ * The error ratio of each release as a metrics backend would answer it (`GET /?release=V` →
+ * `{"errorRatio": n}`, 1 for a release it does not know), for canary analysis with the web
+ * provider: under kwok no container runs, so the Pods have no metrics of their own. `ratios` is
+ * read at each request; a test may change it.
+ */
+export async function startErrorRatios(
+  ratios: Record<string, number>,
+): Promise<{ url: string; close(): void }> {
+  const server = createServer((req, res) => {
+    const version = new URL(req.url ?? "/", "http://x").searchParams.get("release") ?? "";
+    res.setHeader("content-type", "application/json");
+    res.end(JSON.stringify({ errorRatio: ratios[version] ?? 1 }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => void server.close(),
   };
 }
